@@ -1,0 +1,25 @@
+namespace ToolGrains;
+
+/// <summary>The stable error codes of the JSON protocol (DESIGN.md §5).</summary>
+public static class ErrorCodes
+{
+    public const string InvalidRequest = "invalid_request";
+    public const string UnknownOperation = "unknown_operation";
+    public const string BufferFull = "buffer_full";
+    public const string ItemTooLarge = "item_too_large";
+    public const string ToolNotFound = "tool_not_found";
+    public const string FileNotFound = "file_not_found";
+    public const string NotUtf8 = "not_utf8";
+    public const string NoCandidates = "no_candidates";
+    public const string ClusterUnreachable = "cluster_unreachable";
+    public const string Internal = "internal_error";
+
+    /// <summary>Process exit code for an error code: 2 bad request, 3 not found, 4 cluster unreachable, 1 anything else.</summary>
+    public static int ExitCode(string code) => code switch
+    {
+        ToolNotFound or FileNotFound => 3,
+        ClusterUnreachable => 4,
+        Internal => 1,
+        _ => 2,
+    };
+}
