@@ -28,8 +28,8 @@ COMMENT ON TABLE OrleansQuery IS
     'Stored queries read by the Orleans ADO.NET providers at start-up (ToolGrains deploy/sql/postgresql).';
 
 -- Helper used by the other files: insert or replace one stored query.
-CREATE OR REPLACE FUNCTION orleans_define_query(key_arg varchar, text_arg varchar)
-    RETURNS void
+-- (A procedure rather than a function so that psql prints nothing for each CALL; PostgreSQL 11+.)
+CREATE OR REPLACE PROCEDURE orleans_define_query(key_arg varchar, text_arg varchar)
     LANGUAGE sql
 AS $fn$
     INSERT INTO OrleansQuery (QueryKey, QueryText)
