@@ -1,0 +1,197 @@
+using System.Collections.Immutable;
+using System.Text;
+using System.Text.Json;
+using Orleans.Concurrency;
+using ToolGrains.Core.Protocol;
+using ToolGrains.Grains.Buffers;
+using ToolGrains.Grains.Tools;
+
+namespace ToolGrains.Grains;
+
+/// <summary>
+/// The JSON tool protocol of DESIGN.md §5 on the cluster: parses a request, calls the typed grains,
+/// and writes the answer, or an error naming the field. A registered tool's id calls that tool.
+/// </summary>
+[StatelessWorker]
+public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
+{
+    public async Task<ProtocolResponse> CallAsync(string tool, string requestJson)
+    {
+        try
+        {
+            if (string.IsNullOrWhiteSpace(tool))
+                throw new ProtocolException(ErrorCodes.InvalidRequest, "A tool name is required.", "tool");
+            var request = JsonRequest.Parse(requestJson);
+            var json = tool switch
+            {
+                "buffer" => await BufferAsync(request),
+                "register_tool" => await RegisterToolAsync(request),
+                "tool_status" => await ToolStatusAsync(request),
+                _ => await CallRegisteredToolAsync(tool, requestJson),
+            };
+            return new ProtocolResponse(json, null);
+        }
+        catch (ProtocolException ex)
+        {
+            return Error(ex.Code, ex.Message, ex.Field);
+        }
+        catch (ToolGrainsException ex)
+        {
+            return Error(ex.Code, ex.Message, ex.Field);
+        }
+    }
+
+    private static ProtocolResponse Error(string code, string message, string? field) =>
+        new(ErrorJson.Write(code, message, field), new ToolGrainsError(code, message, field));
+
+    private async Task<string> BufferAsync(JsonRequest request)
+    {
+        var operation = request.RequiredString("operation");
+        var bufferId = request.OptionalString("buffer_id");
+        BufferRules.ValidateBufferId(bufferId);
+        var buffer = GrainFactory.GetGrain<IBufferGrain>(bufferId);
+        switch (operation)
+        {
+            case "write":
+                var result = await buffer.WriteAsync(new BufferWriteRequest(ReadItems(request), ReadSettings(request)));
+                return Write(w =>
+                {
+                    w.WriteString("buffer_id", result.BufferId);
+                    w.WriteNumber("buffered", result.Buffered);
+                    w.WriteBoolean("flushed", result.Flushed);
+                    w.WriteNumber("flushed_count", result.FlushedCount);
+                });
+            case "flush":
+                var flush = await buffer.FlushAsync();
+                return Write(w =>
+                {
+                    w.WriteString("buffer_id", flush.BufferId);
+                    w.WriteNumber("flushed_count", flush.FlushedCount);
+                    if (flush.BatchId is null) w.WriteNull("batch_id"); else w.WriteString("batch_id", flush.BatchId);
+                    if (flush.Items is { } items)
+                    {
+                        w.WriteStartArray("items");
+                        foreach (var item in items) w.WriteRawValue(item, skipInputValidation: true);
+                        w.WriteEndArray();
+                    }
+                });
+            case "status":
+                var s = await buffer.GetStatusAsync();
+                return Write(w =>
+                {
+                    w.WriteString("buffer_id", s.BufferId);
+                    w.WriteString("strategy", s.Strategy.ToString().ToLowerInvariant());
+                    w.WriteNumber("max_size", s.MaxSize);
+                    w.WriteNumber("flush_interval_seconds", s.FlushIntervalSeconds);
+                    if (s.PassThroughTool is null) w.WriteNull("pass_through_tool"); else w.WriteString("pass_through_tool", s.PassThroughTool);
+                    w.WriteNumber("buffered", s.Buffered);
+                    w.WriteNumber("in_flight", s.InFlight);
+                    w.WriteNumber("total_written", s.TotalWritten);
+                    w.WriteNumber("total_flushed", s.TotalFlushed);
+                    w.WriteNumber("batches_flushed", s.BatchesFlushed);
+                    if (s.LastFlushAt is { } at) w.WriteString("last_flush_at", at); else w.WriteNull("last_flush_at");
+                    if (s.LastFlushReason is null) w.WriteNull("last_flush_reason"); else w.WriteString("last_flush_reason", s.LastFlushReason);
+                    if (s.LastError is null) w.WriteNull("last_error"); else w.WriteString("last_error", s.LastError);
+                    if (s.OldestItemAgeSeconds is { } age) w.WriteNumber("oldest_item_age_seconds", Math.Round(age, 3)); else w.WriteNull("oldest_item_age_seconds");
+                    w.WriteNumber("failed_attempts", s.FailedAttempts);
+                });
+            case "clear":
+                var clear = await buffer.ClearAsync();
+                return Write(w =>
+                {
+                    w.WriteString("buffer_id", clear.BufferId);
+                    w.WriteNumber("cleared_count", clear.ClearedCount);
+                });
+            default:
+                throw new ProtocolException(ErrorCodes.UnknownOperation,
+                    $"Unknown buffer operation '{operation}'; expected write, flush, status or clear.", "operation");
+        }
+    }
+
+    /// <summary><c>data</c> is one item; an array under <c>items</c> writes many in one call.</summary>
+    private static ImmutableArray<string> ReadItems(JsonRequest request)
+    {
+        if (request.TryGet("items", out var items))
+        {
+            if (items.ValueKind != JsonValueKind.Array || items.GetArrayLength() == 0)
+                throw new ProtocolException(ErrorCodes.InvalidRequest, "'items' must be a non-empty array of JSON values.", "items");
+            return [.. items.EnumerateArray().Select(i => i.GetRawText())];
+        }
+        if (!request.Root.TryGetProperty("data", out var data))
+            throw new ProtocolException(ErrorCodes.InvalidRequest, "A write needs 'data' (one item) or 'items' (an array).", "data");
+        return [data.GetRawText()];
+    }
+
+    private static BufferSettingsUpdate ReadSettings(JsonRequest request)
+    {
+        BufferStrategy? strategy = request.OptionalString("strategy") switch
+        {
+            null => null,
+            "batched" => BufferStrategy.Batched,
+            "immediate" => BufferStrategy.Immediate,
+            "manual" => BufferStrategy.Manual,
+            var other => throw new ProtocolException(ErrorCodes.InvalidRequest,
+                $"Unknown strategy '{other}'; expected batched, immediate or manual.", "strategy"),
+        };
+        return new BufferSettingsUpdate(
+            strategy,
+            request.OptionalInt("max_size", 1, BufferRules.MaxMaxSize),
+            request.OptionalPositiveDouble("flush_interval_seconds", BufferRules.MaxFlushIntervalSeconds),
+            request.OptionalString("pass_through_tool"));
+    }
+
+    private async Task<string> RegisterToolAsync(JsonRequest request)
+    {
+        var baseDir = request.OptionalString("base_directory");
+        var descriptor = ToolDescriptorParser.Parse(request.Root, baseDir, runner.BuiltinNames);
+        var version = await GrainFactory.GetGrain<IToolCatalogGrain>("default").RegisterAsync(descriptor);
+        return Write(w =>
+        {
+            w.WriteString("tool_id", descriptor.Id);
+            w.WriteString("version", descriptor.Version);
+            w.WriteNumber("catalog_version", version);
+        });
+    }
+
+    private async Task<string> ToolStatusAsync(JsonRequest request)
+    {
+        var toolId = request.RequiredString("tool_id");
+        var descriptor = await GrainFactory.GetGrain<IToolReputationGrain>(toolId).GetDescriptorAsync()
+            ?? throw new ProtocolException(ErrorCodes.ToolNotFound, $"No tool '{toolId}' is registered.", "tool_id");
+        return Write(w =>
+        {
+            w.WriteString("tool_id", descriptor.Id);
+            w.WriteString("version", descriptor.Version);
+            w.WriteString("description", descriptor.Description);
+            w.WriteString("kind", descriptor.Kind.ToString().ToLowerInvariant());
+            w.WriteNumber("quality", descriptor.Quality);
+            w.WriteStartArray("tags");
+            foreach (var tag in descriptor.Tags) w.WriteStringValue(tag);
+            w.WriteEndArray();
+        });
+    }
+
+    private async Task<string> CallRegisteredToolAsync(string tool, string requestJson)
+    {
+        if (await GrainFactory.GetGrain<IToolReputationGrain>(tool).GetDescriptorAsync() is null)
+            throw new ProtocolException(ErrorCodes.ToolNotFound,
+                $"Unknown tool '{tool}': not an operation (buffer, register_tool, tool_status) and not a registered tool.", "tool");
+        var result = await GrainFactory.GetGrain<IToolCallGrain>(0).CallToolAsync(tool, requestJson);
+        if (!result.Succeeded)
+            throw new ProtocolException(result.Outcome == ToolOutcome.BadRequest ? ErrorCodes.InvalidRequest : "tool_failed",
+                $"Tool '{tool}' {result.Outcome.ToString().ToLowerInvariant()}: {result.Error}", "tool");
+        return result.ResultJson!;
+    }
+
+    private static string Write(Action<Utf8JsonWriter> body)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            body(writer);
+            writer.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+}

@@ -1,0 +1,85 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+
+namespace ToolGrains.Grains.Tools;
+
+/// <summary>A tool implemented in .NET and registered in DI; a YAML file selects it with <c>builtin: NAME</c>.</summary>
+public interface IBuiltinTool
+{
+    string Name { get; }
+
+    /// <summary>Runs the tool; returns the result JSON. Throws <see cref="ToolBadRequestException"/> for a caller's error.</summary>
+    Task<string> InvokeAsync(ToolDescriptor descriptor, JsonElement input, CancellationToken cancellationToken);
+}
+
+/// <summary>The caller sent input the tool cannot use: not the tool's fault.</summary>
+public sealed class ToolBadRequestException(string message) : Exception(message);
+
+/// <summary>Reads the items of a buffer batch: <c>{"buffer_id", "batch_id", "items": [...]}</c>, or a single object as one item.</summary>
+internal static class BatchInput
+{
+    public static (string? BatchId, IReadOnlyList<JsonElement> Items) Read(JsonElement input)
+    {
+        if (input.ValueKind == JsonValueKind.Object && input.TryGetProperty("items", out var items))
+        {
+            if (items.ValueKind != JsonValueKind.Array) throw new ToolBadRequestException("'items' must be an array.");
+            var batchId = input.TryGetProperty("batch_id", out var b) && b.ValueKind == JsonValueKind.String ? b.GetString() : null;
+            return (batchId, items.EnumerateArray().ToList());
+        }
+        return (null, [input]);
+    }
+}
+
+/// <summary>
+/// Appends one JSON line per item to <c>settings.path</c> (relative to the tool's folder), each carrying
+/// its <c>batch_id</c> so a redelivered batch can be told apart. The file is flushed to disk before the
+/// call succeeds, so a confirmed batch is on disk.
+/// </summary>
+public sealed class JsonlFileWriterTool : IBuiltinTool
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+
+    public string Name => "jsonl_file_writer";
+
+    public async Task<string> InvokeAsync(ToolDescriptor descriptor, JsonElement input, CancellationToken cancellationToken)
+    {
+        var settings = JsonDocument.Parse(descriptor.SettingsJson).RootElement;
+        if (!settings.TryGetProperty("path", out var p) || p.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(p.GetString()))
+            throw new InvalidOperationException($"Tool '{descriptor.Id}': settings.path is required for jsonl_file_writer.");
+        var path = Path.GetFullPath(Path.Combine(descriptor.WorkingDirectory ?? ".", p.GetString()!));
+        var (batchId, items) = BatchInput.Read(input);
+        var text = new StringBuilder();
+        foreach (var item in items)
+        {
+            text.Append("{\"batch_id\":").Append(JsonSerializer.Serialize(batchId)).Append(",\"item\":").Append(item.GetRawText()).Append("}\n");
+        }
+        var bytes = Encoding.UTF8.GetBytes(text.ToString());
+        await Gate.WaitAsync(cancellationToken);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
+            await stream.WriteAsync(bytes, cancellationToken);
+            stream.Flush(flushToDisk: true);
+        }
+        finally
+        {
+            Gate.Release();
+        }
+        return JsonSerializer.Serialize(new { written = items.Count, batch_id = batchId, path });
+    }
+}
+
+/// <summary>Writes each batch to the silo's log: a pass-through for trying buffers out.</summary>
+public sealed class LogBatchWriterTool(ILogger<LogBatchWriterTool> logger) : IBuiltinTool
+{
+    public string Name => "log_batch_writer";
+
+    public Task<string> InvokeAsync(ToolDescriptor descriptor, JsonElement input, CancellationToken cancellationToken)
+    {
+        var (batchId, items) = BatchInput.Read(input);
+        logger.LogInformation("Tool {ToolId}: batch {BatchId} with {Count} items", descriptor.Id, batchId, items.Count);
+        return Task.FromResult(JsonSerializer.Serialize(new { logged = items.Count, batch_id = batchId }));
+    }
+}

@@ -1,0 +1,171 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using ToolGrains.Core.Protocol;
+using YamlDotNet.RepresentationModel;
+
+namespace ToolGrains.Grains.Tools;
+
+/// <summary>
+/// Reads a tool's YAML (or the same fields as JSON) into a <see cref="ToolDescriptor"/>, refusing
+/// an invalid one with the field named.
+/// </summary>
+public static partial class ToolDescriptorParser
+{
+    public const double DefaultQuality = 0.75;
+    public const double DefaultTimeoutSeconds = 30;
+
+    [GeneratedRegex("^[a-z0-9_.-]{1,100}$")]
+    private static partial Regex IdPattern();
+
+    public static ToolDescriptor ParseYamlFile(string path, ISet<string> builtinNames)
+    {
+        var full = Path.GetFullPath(path);
+        if (!File.Exists(full))
+            throw new ProtocolException("file_not_found", $"Tool file '{path}' does not exist.", "file");
+        var yaml = new YamlStream();
+        try
+        {
+            using var reader = new StreamReader(full);
+            yaml.Load(reader);
+        }
+        catch (YamlDotNet.Core.YamlException ex)
+        {
+            throw new ProtocolException("invalid_request", $"{path}: not valid YAML: {ex.Message}");
+        }
+        if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root)
+            throw new ProtocolException("invalid_request", $"{path}: expected a YAML mapping of tool fields.");
+        var json = JsonSerializer.SerializeToElement(ToPlain(root));
+        return Parse(json, Path.GetDirectoryName(full)!, builtinNames);
+    }
+
+    /// <summary>Parses the fields of DESIGN.md §4; <paramref name="baseDirectory"/> anchors a relative command.</summary>
+    public static ToolDescriptor Parse(JsonElement fields, string? baseDirectory, ISet<string> builtinNames)
+    {
+        if (fields.ValueKind != JsonValueKind.Object)
+            throw new ProtocolException("invalid_request", "A tool descriptor must be an object of fields.");
+        var id = RequiredString(fields, "id");
+        if (!IdPattern().IsMatch(id))
+            throw new ProtocolException("invalid_request", $"'id' must match [a-z0-9_.-] and be at most 100 characters, not '{id}'.", "id");
+        var description = RequiredString(fields, "description");
+        var version = OptionalString(fields, "version") ?? "1.0.0";
+        var quality = DefaultQuality;
+        if (fields.TryGetProperty("quality", out var q) && q.ValueKind != JsonValueKind.Null)
+        {
+            if (!TryNumber(q, out quality) || quality is < 0 or > 1)
+                throw new ProtocolException("invalid_request", $"'quality' must be a number from 0 to 1, not {q.GetRawText()}.", "quality");
+        }
+        var tags = ImmutableArray<string>.Empty;
+        if (fields.TryGetProperty("tags", out var t) && t.ValueKind != JsonValueKind.Null)
+        {
+            if (t.ValueKind != JsonValueKind.Array || t.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(x.GetString())))
+                throw new ProtocolException("invalid_request", "'tags' must be a list of non-empty strings.", "tags");
+            tags = [.. t.EnumerateArray().Select(x => x.GetString()!.Trim().ToLowerInvariant()).Distinct()];
+        }
+        var settings = "{}";
+        if (fields.TryGetProperty("settings", out var s) && s.ValueKind != JsonValueKind.Null)
+        {
+            if (s.ValueKind != JsonValueKind.Object)
+                throw new ProtocolException("invalid_request", "'settings' must be a mapping.", "settings");
+            settings = s.GetRawText();
+        }
+
+        var kinds = new[] { "executable", "http", "builtin" }
+            .Where(k => fields.TryGetProperty(k, out var v) && v.ValueKind != JsonValueKind.Null).ToArray();
+        if (kinds.Length != 1)
+            throw new ProtocolException("invalid_request",
+                kinds.Length == 0 ? "A tool needs exactly one of 'executable', 'http' or 'builtin'; it has none."
+                                  : $"A tool needs exactly one of 'executable', 'http' or 'builtin'; it has {string.Join(" and ", kinds)}.",
+                kinds.Length == 0 ? "executable" : kinds[1]);
+        var kindField = fields.GetProperty(kinds[0]);
+        switch (kinds[0])
+        {
+            case "builtin":
+            {
+                var name = kindField.ValueKind == JsonValueKind.String ? kindField.GetString()! : "";
+                if (!builtinNames.Contains(name))
+                    throw new ProtocolException("invalid_request",
+                        $"Unknown builtin '{name}'; known: {string.Join(", ", builtinNames.Order())}.", "builtin");
+                return new(id, version, description, tags, quality, ToolKind.Builtin, name, [], DefaultTimeoutSeconds, baseDirectory, settings);
+            }
+            case "http":
+            {
+                RequireObject(kindField, "http");
+                var url = RequiredString(kindField, "url", "http.url");
+                if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+                    throw new ProtocolException("invalid_request", $"'http.url' must be an absolute http(s) URL, not '{url}'.", "http.url");
+                return new(id, version, description, tags, quality, ToolKind.Http, url, [], Timeout(kindField, "http"), baseDirectory, settings);
+            }
+            default:
+            {
+                RequireObject(kindField, "executable");
+                var command = RequiredString(kindField, "command", "executable.command");
+                var resolved = Path.IsPathRooted(command) || baseDirectory is null ? command : Path.GetFullPath(Path.Combine(baseDirectory, command));
+                if (!File.Exists(resolved))
+                    throw new ProtocolException("invalid_request", $"'executable.command': '{resolved}' does not exist.", "executable.command");
+                var args = ImmutableArray<string>.Empty;
+                if (kindField.TryGetProperty("args", out var a) && a.ValueKind != JsonValueKind.Null)
+                {
+                    if (a.ValueKind != JsonValueKind.Array)
+                        throw new ProtocolException("invalid_request", "'executable.args' must be a list of strings.", "executable.args");
+                    args = [.. a.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String ? x.GetString()! : x.GetRawText())];
+                }
+                return new(id, version, description, tags, quality, ToolKind.Executable, resolved, args,
+                    Timeout(kindField, "executable"), baseDirectory ?? Path.GetDirectoryName(resolved), settings);
+            }
+        }
+    }
+
+    private static double Timeout(JsonElement kindField, string prefix)
+    {
+        if (!kindField.TryGetProperty("timeout_seconds", out var v) || v.ValueKind == JsonValueKind.Null) return DefaultTimeoutSeconds;
+        if (!TryNumber(v, out var d) || d <= 0 || d > 3600)
+            throw new ProtocolException("invalid_request", $"'{prefix}.timeout_seconds' must be a number of seconds from 0 to 3600, not {v.GetRawText()}.", $"{prefix}.timeout_seconds");
+        return d;
+    }
+
+    private static void RequireObject(JsonElement e, string field)
+    {
+        if (e.ValueKind != JsonValueKind.Object)
+            throw new ProtocolException("invalid_request", $"'{field}' must be a mapping.", field);
+    }
+
+    private static bool TryNumber(JsonElement e, out double value)
+    {
+        value = 0;
+        return e.ValueKind switch
+        {
+            JsonValueKind.Number => e.TryGetDouble(out value),
+            // YAML scalars arrive as strings.
+            JsonValueKind.String => double.TryParse(e.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value),
+            _ => false,
+        };
+    }
+
+    private static string RequiredString(JsonElement e, string name, string? field = null) =>
+        OptionalString(e, name, field) is { } s && !string.IsNullOrWhiteSpace(s)
+            ? s.Trim()
+            : throw new ProtocolException("invalid_request", $"'{field ?? name}' is required.", field ?? name);
+
+    private static string? OptionalString(JsonElement e, string name, string? field = null)
+    {
+        if (!e.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+        return v.ValueKind switch
+        {
+            JsonValueKind.String => v.GetString(),
+            JsonValueKind.Number => v.GetRawText(),
+            _ => throw new ProtocolException("invalid_request", $"'{field ?? name}' must be a string.", field ?? name),
+        };
+    }
+
+    /// <summary>YAML node to plain objects (scalars stay strings, except numbers that JSON would quote).</summary>
+    private static object? ToPlain(YamlNode node) => node switch
+    {
+        YamlMappingNode m => m.Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value ?? "", kv => ToPlain(kv.Value)),
+        YamlSequenceNode s => s.Children.Select(ToPlain).ToList(),
+        YamlScalarNode { Value: null or "" or "~" or "null", Style: YamlDotNet.Core.ScalarStyle.Plain } => null,
+        YamlScalarNode sc => sc.Value,
+        _ => null,
+    };
+}

@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using ToolGrains.Core.Protocol;
+
+namespace ToolGrains.Grains.Tools;
+
+/// <summary>Limits on what a tool may send back.</summary>
+public sealed class ToolRunnerOptions
+{
+    /// <summary>Most bytes read from a tool's stdout (or HTTP body); more is a failure. Default: 16 MiB.</summary>
+    public int MaxOutputBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>How much of the end of stderr becomes the failure message. Default: 4 KiB.</summary>
+    public int MaxErrorChars { get; set; } = 4096;
+}
+
+/// <summary>
+/// Runs one tool call: an executable (request on stdin, JSON on stdout, exit code, timeout with the
+/// whole process tree killed, never through a shell), an HTTP POST, or a built-in .NET tool. Every
+/// misbehaviour of a tool becomes an outcome, never an exception of the caller.
+/// </summary>
+public sealed class ToolRunner(IEnumerable<IBuiltinTool> builtins, IOptions<ToolRunnerOptions> options, TimeProvider time)
+{
+    // One client for all HTTP tools: sockets are pooled; each call has its own timeout token.
+    private static readonly HttpClient Http = new() { Timeout = Timeout.InfiniteTimeSpan };
+    private readonly Dictionary<string, IBuiltinTool> _builtins = builtins.ToDictionary(b => b.Name);
+
+    public ISet<string> BuiltinNames => _builtins.Keys.ToHashSet();
+
+    public async Task<ToolCallResult> RunAsync(ToolDescriptor tool, string inputJson, CancellationToken cancellationToken = default)
+    {
+        var started = time.GetTimestamp();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(tool.TimeoutSeconds));
+        ToolCallResult Result(ToolOutcome outcome, string? result, string? error) =>
+            new(tool.Id, outcome, result, error, time.GetElapsedTime(started).TotalMilliseconds);
+        try
+        {
+            var output = tool.Kind switch
+            {
+                ToolKind.Builtin => await RunBuiltinAsync(tool, inputJson, timeout.Token),
+                ToolKind.Http => await RunHttpAsync(tool, inputJson, timeout.Token),
+                _ => await RunProcessAsync(tool, inputJson, timeout.Token),
+            };
+            if (!JsonText.IsValid(output))
+                return Result(ToolOutcome.Failure, null, output.Length == 0 ? "The tool returned no output." : $"The tool returned output that is not JSON: {Shorten(output, 200)}");
+            return Result(ToolOutcome.Success, output, null);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return Result(ToolOutcome.Timeout, null, $"Timed out after {tool.TimeoutSeconds:0.###} s.");
+        }
+        catch (ToolBadRequestException ex)
+        {
+            return Result(ToolOutcome.BadRequest, null, ex.Message);
+        }
+        catch (ToolFailedException ex)
+        {
+            return Result(ToolOutcome.Failure, null, ex.Message);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return Result(ToolOutcome.Failure, null, $"{ex.GetType().Name}: {ex.Message}");
+        }
+    }
+
+    private async Task<string> RunBuiltinAsync(ToolDescriptor tool, string inputJson, CancellationToken ct)
+    {
+        if (!_builtins.TryGetValue(tool.Target, out var builtin))
+            throw new ToolFailedException($"Builtin '{tool.Target}' is not available on this silo.");
+        JsonElement input;
+        try { input = JsonDocument.Parse(inputJson).RootElement; }
+        catch (JsonException ex) { throw new ToolBadRequestException($"Input is not JSON: {ex.Message}"); }
+        return await builtin.InvokeAsync(tool, input, ct);
+    }
+
+    private async Task<string> RunHttpAsync(ToolDescriptor tool, string inputJson, CancellationToken ct)
+    {
+        using var content = new StringContent(inputJson, Encoding.UTF8, "application/json");
+        using var response = await Http.PostAsync(tool.Target, content, ct);
+        var body = await ReadLimitedAsync(await response.Content.ReadAsStreamAsync(ct), ct);
+        if ((int)response.StatusCode is >= 400 and < 500 and not 408 and not 429)
+            throw new ToolBadRequestException($"HTTP {(int)response.StatusCode}: {Shorten(body, options.Value.MaxErrorChars)}");
+        if (!response.IsSuccessStatusCode)
+            throw new ToolFailedException($"HTTP {(int)response.StatusCode}: {Shorten(body, options.Value.MaxErrorChars)}");
+        return body;
+    }
+
+    private async Task<string> RunProcessAsync(ToolDescriptor tool, string inputJson, CancellationToken ct)
+    {
+        var start = new ProcessStartInfo(tool.Target)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = tool.WorkingDirectory ?? Path.GetDirectoryName(tool.Target)!,
+            StandardInputEncoding = new UTF8Encoding(false),
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        foreach (var arg in tool.Args) start.ArgumentList.Add(arg);
+        using var process = new Process { StartInfo = start };
+        try
+        {
+            process.Start();
+        }
+        catch (Exception ex)
+        {
+            throw new ToolFailedException($"Could not start '{tool.Target}': {ex.Message}");
+        }
+        try
+        {
+            var stdout = ReadLimitedAsync(process.StandardOutput.BaseStream, ct);
+            var stderr = ReadTailAsync(process.StandardError, options.Value.MaxErrorChars, ct);
+            try
+            {
+                await process.StandardInput.WriteAsync(inputJson.AsMemory(), ct);
+                process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // The tool exited without reading its input; its exit code tells the rest.
+            }
+            var output = await stdout;
+            await process.WaitForExitAsync(ct);
+            var errorTail = await stderr;
+            if (process.ExitCode != 0)
+                throw new ToolFailedException($"Exit code {process.ExitCode}: {(errorTail.Length > 0 ? errorTail.Trim() : "(no stderr)")}");
+            return output;
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            }
+        }
+    }
+
+    private async Task<string> ReadLimitedAsync(Stream stream, CancellationToken ct)
+    {
+        var limit = options.Value.MaxOutputBytes;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > limit)
+                throw new ToolFailedException($"The tool wrote more than {limit} bytes of output.");
+            buffer.Write(chunk, 0, read);
+        }
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length).Trim();
+    }
+
+    private static async Task<string> ReadTailAsync(StreamReader reader, int maxChars, CancellationToken ct)
+    {
+        var tail = new StringBuilder();
+        var chunk = new char[4096];
+        int read;
+        while ((read = await reader.ReadAsync(chunk, ct)) > 0)
+        {
+            tail.Append(chunk, 0, read);
+            if (tail.Length > maxChars * 2) tail.Remove(0, tail.Length - maxChars);
+        }
+        return tail.Length > maxChars ? tail.ToString(tail.Length - maxChars, maxChars) : tail.ToString();
+    }
+
+    private static string Shorten(string s, int max) => s.Length <= max ? s : s[..max] + "…";
+}
+
+internal sealed class ToolFailedException(string message) : Exception(message);

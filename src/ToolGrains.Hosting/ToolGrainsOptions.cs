@@ -1,0 +1,66 @@
+using System.Net;
+
+namespace ToolGrains.Hosting;
+
+/// <summary>The <c>ToolGrains</c> configuration section (DESIGN.md §3).</summary>
+public sealed class ToolGrainsOptions
+{
+    public const string SectionName = "ToolGrains";
+
+    /// <summary><c>embedded</c> (SQLite file, localhost clustering) or <c>postgres</c> (ADO.NET). Default: embedded.</summary>
+    public string Storage { get; set; } = "embedded";
+
+    /// <summary>Folder of the embedded profile's SQLite file. Default: <c>./data</c>.</summary>
+    public string DataDir { get; set; } = "data";
+
+    /// <summary>Npgsql connection string; required by the postgres profile. Default: none.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Orleans cluster id; silos with the same id form one cluster. Default: <c>toolgrains</c>.</summary>
+    public string ClusterId { get; set; } = "toolgrains";
+
+    /// <summary>Orleans service id; keys grain state and reminders across deployments. Default: <c>toolgrains</c>.</summary>
+    public string ServiceId { get; set; } = "toolgrains";
+
+    /// <summary>Silo-to-silo port. Default: 11111.</summary>
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>Client gateway port. Default: 30000.</summary>
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>HTTP port for health, metrics and the dashboard; 0 turns HTTP off. Default: 8080.</summary>
+    public int HttpPort { get; set; } = 8080;
+
+    /// <summary>IP address other silos and clients reach this silo at (the pod IP in Kubernetes). Default: loopback for embedded, the first non-loopback IPv4 address otherwise.</summary>
+    public string? AdvertisedIp { get; set; }
+
+    /// <summary>Folder whose <c>*.yaml</c> tools are registered at start. Default: <c>./tools</c>.</summary>
+    public string ToolsDir { get; set; } = "tools";
+
+    /// <summary>OTLP endpoint for metrics (e.g. http://127.0.0.1:4317); unset exports none. Default: unset.</summary>
+    public string? OtlpEndpoint { get; set; }
+
+    public bool IsPostgres => string.Equals(Storage, "postgres", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Every configuration error, each naming its key; empty when the options are usable.</summary>
+    public IEnumerable<string> Validate()
+    {
+        if (!string.Equals(Storage, "embedded", StringComparison.OrdinalIgnoreCase) && !IsPostgres)
+            yield return $"ToolGrains:Storage: unknown profile '{Storage}'; expected 'embedded' or 'postgres'.";
+        if (IsPostgres && string.IsNullOrWhiteSpace(ConnectionString))
+            yield return "ToolGrains:ConnectionString: required when ToolGrains:Storage is 'postgres' (e.g. Host=127.0.0.1;Port=5432;Database=toolgrains;Username=...;Password=...).";
+        foreach (var (key, port, allowZero) in new[] { ("SiloPort", SiloPort, false), ("GatewayPort", GatewayPort, false), ("HttpPort", HttpPort, true) })
+        {
+            if (port < (allowZero ? 0 : 1) || port > 65535)
+                yield return $"ToolGrains:{key}: {port} is not a TCP port (1..65535{(allowZero ? ", or 0 for none" : "")}).";
+        }
+        if (SiloPort == GatewayPort || (HttpPort != 0 && (HttpPort == SiloPort || HttpPort == GatewayPort)))
+            yield return $"ToolGrains:SiloPort, GatewayPort and HttpPort must differ ({SiloPort}, {GatewayPort}, {HttpPort}).";
+        if (AdvertisedIp is { Length: > 0 } ip && !IPAddress.TryParse(ip, out _))
+            yield return $"ToolGrains:AdvertisedIp: '{ip}' is not an IP address.";
+        if (string.IsNullOrWhiteSpace(ClusterId)) yield return "ToolGrains:ClusterId: must not be empty.";
+        if (string.IsNullOrWhiteSpace(ServiceId)) yield return "ToolGrains:ServiceId: must not be empty.";
+        if (OtlpEndpoint is { Length: > 0 } otlp && !Uri.TryCreate(otlp, UriKind.Absolute, out _))
+            yield return $"ToolGrains:OtlpEndpoint: '{otlp}' is not an absolute URI.";
+    }
+}
