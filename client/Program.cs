@@ -1,1 +1,3 @@
-Console.WriteLine();
+using ToolGrains.Cli;
+
+return await CliApp.Build().Parse(args).InvokeAsync();

@@ -186,7 +186,7 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
     private static string Write(Action<Utf8JsonWriter> body)
     {
         using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
+        using (var writer = new Utf8JsonWriter(stream, JsonWriting.Options))
         {
             writer.WriteStartObject();
             body(writer);

@@ -6,9 +6,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Runtime;
 using ToolGrains.Grains;
 using ToolGrains.Grains.Buffers;
 using ToolGrains.Grains.Tools;
+using Orleans.Hosting;
 using ToolGrains.Storage.Sqlite;
 
 namespace ToolGrains.Hosting;
@@ -35,13 +37,18 @@ public static class SiloBuilderExtensions
             o.ClusterId = options.ClusterId;
             o.ServiceId = options.ServiceId;
         });
+        silo.UseToolGrainsClustering(options);
         silo.UseToolGrainsStorage(options);
         silo.AddToolGrainsServices(section.GetSection("Buffers"));
+        silo.Services.AddSingleton<StorageProbe>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ToolDirectoryLoader>();
+        silo.Services.AddSingleton<SiloActivity>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloActivity>());
         return silo;
     }
 
-    /// <summary>Clustering, grain storage and reminders of the embedded or the postgres profile.</summary>
-    public static ISiloBuilder UseToolGrainsStorage(this ISiloBuilder silo, ToolGrainsOptions options)
+    /// <summary>Membership of the profile: localhost (embedded) or ADO.NET on PostgreSQL, advertising <c>AdvertisedIp</c>.</summary>
+    public static ISiloBuilder UseToolGrainsClustering(this ISiloBuilder silo, ToolGrainsOptions options)
     {
         if (options.IsPostgres)
         {
@@ -52,13 +59,28 @@ public static class SiloBuilderExtensions
                 o.Invariant = NpgsqlInvariant;
                 o.ConnectionString = options.ConnectionString;
             });
+        }
+        else
+        {
+            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
+            if (options.AdvertisedIp is { Length: > 0 } ip)
+                silo.Configure<EndpointOptions>(o => o.AdvertisedIPAddress = IPAddress.Parse(ip));
+        }
+        return silo;
+    }
+
+    /// <summary>Grain storage (provider <see cref="StorageNames.Default"/>) and reminders of the profile.</summary>
+    public static ISiloBuilder UseToolGrainsStorage(this ISiloBuilder silo, ToolGrainsOptions options)
+    {
+        if (options.IsPostgres)
+        {
             silo.AddAdoNetGrainStorage(StorageNames.Default, o =>
             {
                 o.Invariant = NpgsqlInvariant;
                 o.ConnectionString = options.ConnectionString;
             });
             // Orleans' binary serializer: about ten times cheaper than the default JSON on large states (DESIGN.md §8).
-            silo.Services.AddOptions<Orleans.Configuration.AdoNetGrainStorageOptions>(StorageNames.Default)
+            silo.Services.AddOptions<AdoNetGrainStorageOptions>(StorageNames.Default)
                 .PostConfigure<IServiceProvider>((o, sp) => o.GrainStorageSerializer = ActivatorUtilities.CreateInstance<Orleans.Storage.OrleansGrainStorageSerializer>(sp));
             silo.UseAdoNetReminderService(o =>
             {
@@ -68,9 +90,6 @@ public static class SiloBuilderExtensions
         }
         else
         {
-            var loopback = options.AdvertisedIp is { Length: > 0 } ip ? IPAddress.Parse(ip) : IPAddress.Loopback;
-            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
-            silo.Configure<EndpointOptions>(o => o.AdvertisedIPAddress = loopback);
             silo.UseSqliteStorage(o => o.DatabasePath = Path.Combine(options.DataDir, "toolgrains.db"), StorageNames.Default);
         }
         return silo;
@@ -86,6 +105,12 @@ public static class SiloBuilderExtensions
         if (bufferSection is not null) buffers.Bind(bufferSection);
         buffers.Validate(o => !o.Validate().Any(), "ToolGrains:Buffers is invalid").ValidateOnStart();
         services.AddSingleton<IValidateOptions<BufferOptions>, BufferOptionsValidator>();
+        // A recovery reminder shorter than Orleans' one-minute floor lowers the floor with it.
+        services.AddOptions<ReminderOptions>().Configure<IOptions<BufferOptions>>((reminders, buffer) =>
+        {
+            if (buffer.Value.RecoveryReminderPeriod < reminders.MinimumReminderPeriod)
+                reminders.MinimumReminderPeriod = buffer.Value.RecoveryReminderPeriod;
+        });
         services.TryAddSingleton<ToolRunner>();
         services.TryAddSingleton<BufferMetrics>();
         services.AddMetrics();

@@ -8,7 +8,7 @@ public static class ErrorJson
     public static string Write(string code, string message, string? field)
     {
         using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
+        using (var writer = new Utf8JsonWriter(stream, JsonWriting.Options))
         {
             writer.WriteStartObject();
             writer.WriteStartObject("error");

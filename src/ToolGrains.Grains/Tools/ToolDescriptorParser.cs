@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using ToolGrains.Core.Protocol;
-using YamlDotNet.RepresentationModel;
 
 namespace ToolGrains.Grains.Tools;
 
@@ -22,22 +21,7 @@ public static partial class ToolDescriptorParser
     public static ToolDescriptor ParseYamlFile(string path, ISet<string> builtinNames)
     {
         var full = Path.GetFullPath(path);
-        if (!File.Exists(full))
-            throw new ProtocolException("file_not_found", $"Tool file '{path}' does not exist.", "file");
-        var yaml = new YamlStream();
-        try
-        {
-            using var reader = new StreamReader(full);
-            yaml.Load(reader);
-        }
-        catch (YamlDotNet.Core.YamlException ex)
-        {
-            throw new ProtocolException("invalid_request", $"{path}: not valid YAML: {ex.Message}");
-        }
-        if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root)
-            throw new ProtocolException("invalid_request", $"{path}: expected a YAML mapping of tool fields.");
-        var json = JsonSerializer.SerializeToElement(ToPlain(root));
-        return Parse(json, Path.GetDirectoryName(full)!, builtinNames);
+        return Parse(YamlJson.ReadFile(full), Path.GetDirectoryName(full)!, builtinNames);
     }
 
     /// <summary>Parses the fields of DESIGN.md §4; <paramref name="baseDirectory"/> anchors a relative command.</summary>
@@ -158,14 +142,4 @@ public static partial class ToolDescriptorParser
             _ => throw new ProtocolException("invalid_request", $"'{field ?? name}' must be a string.", field ?? name),
         };
     }
-
-    /// <summary>YAML node to plain objects (scalars stay strings, except numbers that JSON would quote).</summary>
-    private static object? ToPlain(YamlNode node) => node switch
-    {
-        YamlMappingNode m => m.Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value ?? "", kv => ToPlain(kv.Value)),
-        YamlSequenceNode s => s.Children.Select(ToPlain).ToList(),
-        YamlScalarNode { Value: null or "" or "~" or "null", Style: YamlDotNet.Core.ScalarStyle.Plain } => null,
-        YamlScalarNode sc => sc.Value,
-        _ => null,
-    };
 }

@@ -1,0 +1,278 @@
+using System.CommandLine;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime;
+using ToolGrains.Core.Protocol;
+
+namespace ToolGrains.Cli;
+
+/// <summary>The <c>toolgrains</c> command tree (DESIGN.md §6).</summary>
+internal static class CliApp
+{
+    private static readonly Option<string?> Gateway = new("--gateway")
+    {
+        Description = "Gateway HOST:PORT (default: $TOOLGRAINS_GATEWAY, else 127.0.0.1:30000)",
+        Recursive = true,
+    };
+    private static readonly Option<string?> Postgres = new("--postgres")
+    {
+        Description = "Find gateways in this PostgreSQL database (Npgsql connection string; default: $TOOLGRAINS_POSTGRES)",
+        Recursive = true,
+    };
+    private static readonly Option<string> ClusterId = new("--cluster-id")
+    {
+        Description = "Orleans ClusterId and ServiceId to join",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TOOLGRAINS_CLUSTER_ID") ?? "toolgrains",
+        Recursive = true,
+    };
+    private static readonly Option<bool> Json = new("--json") { Description = "Print JSON for scripts instead of tables", Recursive = true };
+
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("""
+            toolgrains: buffers, tool reputation and resilient tool calls on a ToolGrains cluster.
+
+            Examples:
+              toolgrains cluster status
+              echo '{"operation":"status","buffer_id":"usage"}' | toolgrains call buffer
+              toolgrains buffer write usage '{"tool_id":"translator","increment":1}' --strategy manual
+              toolgrains --json tools list
+            """)
+        {
+            Gateway, Postgres, ClusterId, Json,
+        };
+        root.Add(CallCommand());
+        root.Add(ClusterCommand());
+        root.Add(BufferCommand());
+        root.Add(ToolsCommand());
+        return root;
+    }
+
+    private static Command CallCommand()
+    {
+        var tool = new Argument<string>("TOOL") { Description = "Operation (buffer, register_tool, tool_status) or a registered tool id" };
+        var input = new Option<FileInfo?>("--input") { Description = "Read the request from FILE instead of stdin" };
+        var lines = new Option<bool>("--lines") { Description = "One request per line; one response per line" };
+        var command = new Command("call", """
+            Send a JSON request (stdin or --input) and print the JSON response.
+            Example: echo '{"operation":"flush","buffer_id":"usage"}' | toolgrains call buffer
+            """) { tool, input, lines };
+        command.SetAction((parse, ct) => WithCluster(parse, ct, async (grains, output) =>
+        {
+            var text = await ReadInputAsync(parse.GetValue(input), ct);
+            var protocol = grains.GetGrain<IProtocolGrain>(0);
+            if (!parse.GetValue(lines))
+            {
+                var response = await protocol.CallAsync(parse.GetValue(tool)!, text);
+                return new CliOutput(json: true).Response(response);
+            }
+            var exit = 0;
+            foreach (var line in text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Trim().Length > 0))
+            {
+                var response = await protocol.CallAsync(parse.GetValue(tool)!, line);
+                if (response.Error is { } error)
+                {
+                    Console.Out.WriteLine(response.Json);
+                    if (exit == 0) exit = ErrorCodes.ExitCode(error.Code);
+                }
+                else
+                {
+                    Console.Out.WriteLine(response.Json);
+                }
+            }
+            if (exit != 0) Console.Error.WriteLine("toolgrains: one or more lines failed; see their error JSON.");
+            return exit;
+        }));
+        return command;
+    }
+
+    private static Command ClusterCommand()
+    {
+        var status = new Command("status", "List the active silos of the cluster (from the management grain).");
+        status.SetAction((parse, ct) => WithCluster(parse, ct, async (grains, output) =>
+        {
+            var hosts = await grains.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: true);
+            if (output.Json)
+            {
+                var json = JsonSerializer.Serialize(new
+                {
+                    active = hosts.Length,
+                    silos = hosts.Select(h => new
+                    {
+                        address = h.SiloAddress.ToParsableString(),
+                        name = h.SiloName,
+                        host = h.HostName,
+                        status = h.Status.ToString(),
+                        started_at = h.StartTime,
+                        last_alive_at = h.IAmAliveTime,
+                    }),
+                });
+                Console.Out.WriteLine(json);
+            }
+            else
+            {
+                CliOutput.RenderRows($"{hosts.Length} active silo(s)", ["silo", "name", "host", "status", "started"],
+                    hosts.Select(h => (IReadOnlyList<string>)[h.SiloAddress.ToString(), h.SiloName, h.HostName, h.Status.ToString(), h.StartTime.ToString("u")]));
+            }
+            return 0;
+        }));
+        return new Command("cluster", "The cluster itself.") { status };
+    }
+
+    private static Command BufferCommand()
+    {
+        var command = new Command("buffer", """
+            Write to, flush, inspect and clear buffers (the 'buffer' operation of the JSON protocol).
+            Example: toolgrains buffer write usage '{"n":1}' --max-size 50 --pass-through jsonl_file_writer
+            """);
+        var bufferId = new Argument<string>("BUFFER_ID") { Description = "The buffer's id" };
+        var data = new Argument<string>("DATA") { Description = "The item: a JSON value (a bare word is taken as a string)" };
+        var maxSize = new Option<int?>("--max-size") { Description = "Items per batch (1..100000; default 100)" };
+        var interval = new Option<double?>("--interval") { Description = "Seconds the oldest item may wait (default 5)" };
+        var strategy = new Option<string?>("--strategy") { Description = "batched (default), immediate or manual" };
+        var passThrough = new Option<string?>("--pass-through") { Description = "Registered tool that receives the batches" };
+        var write = new Command("write", "Write one item; acknowledged once durably stored.") { bufferId, data, maxSize, interval, strategy, passThrough };
+        write.SetAction((parse, ct) => WithCluster(parse, ct, async (grains, output) =>
+        {
+            var raw = parse.GetValue(data)!;
+            var item = JsonText.IsValid(raw) ? raw : JsonSerializer.Serialize(raw);
+            var request = new StringBuilder("{\"operation\":\"write\",\"buffer_id\":").Append(JsonSerializer.Serialize(parse.GetValue(bufferId)))
+                .Append(",\"data\":").Append(item);
+            if (parse.GetValue(maxSize) is { } m) request.Append(",\"max_size\":").Append(m);
+            if (parse.GetValue(interval) is { } i) request.Append(",\"flush_interval_seconds\":").Append(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (parse.GetValue(strategy) is { } s) request.Append(",\"strategy\":").Append(JsonSerializer.Serialize(s));
+            if (parse.GetValue(passThrough) is { } p) request.Append(",\"pass_through_tool\":").Append(JsonSerializer.Serialize(p));
+            return output.Response(await grains.GetGrain<IProtocolGrain>(0).CallAsync("buffer", request.Append('}').ToString()), "buffer write");
+        }));
+        command.Add(write);
+        foreach (var (name, help) in new[] { ("flush", "Seal and deliver the pending items now (a queue without a tool returns them)."), ("status", "Settings, counts, last flush and last error."), ("clear", "Drop pending and undelivered items.") })
+        {
+            var id = new Argument<string>("BUFFER_ID") { Description = "The buffer's id" };
+            var sub = new Command(name, help) { id };
+            sub.SetAction((parse, ct) => WithCluster(parse, ct, async (grains, output) =>
+            {
+                var request = JsonSerializer.Serialize(new Dictionary<string, string> { ["operation"] = name, ["buffer_id"] = parse.GetValue(id)! });
+                return output.Response(await grains.GetGrain<IProtocolGrain>(0).CallAsync("buffer", request), $"buffer {name}");
+            }));
+            command.Add(sub);
+        }
+        return command;
+    }
+
+    private static Command ToolsCommand()
+    {
+        var path = new Argument<string>("PATH") { Description = "A tool's YAML file, or a folder of them" };
+        var register = new Command("register", "Register tools from a YAML file or every *.yaml in a folder.") { path };
+        register.SetAction((parse, ct) => WithCluster(parse, ct, async (grains, output) =>
+        {
+            var target = Path.GetFullPath(parse.GetValue(path)!);
+            var files = Directory.Exists(target)
+                ? Directory.EnumerateFiles(target, "*.yaml", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList()
+                : [target];
+            if (files.Count == 0) return output.Error(ErrorCodes.FileNotFound, $"No *.yaml files under '{target}'.", "path");
+            var protocol = grains.GetGrain<IProtocolGrain>(0);
+            var results = new List<(string File, ProtocolResponse Response)>();
+            foreach (var file in files)
+            {
+                ProtocolResponse response;
+                try
+                {
+                    var fields = JsonSerializer.SerializeToNode(YamlJson.ReadFile(file))!.AsObject();
+                    // The silo resolves a relative command against the YAML's folder; it shares this filesystem.
+                    fields["base_directory"] = Path.GetDirectoryName(file);
+                    response = await protocol.CallAsync("register_tool", fields.ToJsonString());
+                }
+                catch (ProtocolException ex)
+                {
+                    response = new ProtocolResponse(ErrorJson.Write(ex.Code, ex.Message, ex.Field), new ToolGrainsError(ex.Code, ex.Message, ex.Field));
+                }
+                results.Add((file, response));
+            }
+            var failed = results.Where(r => r.Response.Error is not null).ToList();
+            if (output.Json)
+            {
+                foreach (var (_, response) in results) Console.Out.WriteLine(response.Json);
+            }
+            else
+            {
+                CliOutput.RenderRows($"registered {results.Count - failed.Count} of {results.Count}", ["file", "result"],
+                    results.Select(r => (IReadOnlyList<string>)[Path.GetFileName(r.File), r.Response.Error is { } e ? $"{e.Code}: {e.Message}" : "ok"]));
+            }
+            foreach (var (file, response) in failed) Console.Error.WriteLine($"toolgrains: {Path.GetFileName(file)}: {response.Error!.Code}: {response.Error.Message}");
+            return failed.Count == 0 ? 0 : ErrorCodes.ExitCode(failed[0].Response.Error!.Code);
+        }));
+
+        var list = new Command("list", "List the registered tools.");
+        list.SetAction((parse, ct) => WithCluster(parse, ct, async (grains, output) =>
+        {
+            var tools = await grains.GetGrain<IToolCatalogGrain>("default").ListAsync();
+            if (output.Json)
+            {
+                Console.Out.WriteLine(JsonSerializer.Serialize(tools.Select(t => new
+                {
+                    tool_id = t.Id, version = t.Version, kind = t.Kind.ToString().ToLowerInvariant(), quality = t.Quality, tags = t.Tags, description = t.Description,
+                })));
+            }
+            else
+            {
+                CliOutput.RenderRows($"{tools.Length} tool(s)", ["tool", "version", "kind", "quality", "tags", "description"],
+                    tools.Select(t => (IReadOnlyList<string>)[t.Id, t.Version, t.Kind.ToString().ToLowerInvariant(), t.Quality.ToString("0.00"), string.Join(",", t.Tags), t.Description]));
+            }
+            return 0;
+        }));
+
+        var id = new Argument<string>("TOOL_ID") { Description = "The tool's id" };
+        var show = new Command("show", "Show one tool (the 'tool_status' operation).") { id };
+        show.SetAction((parse, ct) => WithCluster(parse, ct, async (grains, output) =>
+            output.Response(await grains.GetGrain<IProtocolGrain>(0).CallAsync("tool_status", JsonSerializer.Serialize(new { tool_id = parse.GetValue(id) })), parse.GetValue(id))));
+
+        return new Command("tools", "Register and inspect tools.") { register, list, show };
+    }
+
+    private static async Task<string> ReadInputAsync(FileInfo? file, CancellationToken ct)
+    {
+        if (file is not null)
+        {
+            if (!file.Exists) throw new CliException(ErrorCodes.FileNotFound, $"Input file '{file.FullName}' does not exist.", "input");
+            return await File.ReadAllTextAsync(file.FullName, ct);
+        }
+        if (!Console.IsInputRedirected)
+            throw new CliException(ErrorCodes.InvalidRequest, "No request: pipe JSON to stdin or pass --input FILE.", "input");
+        return await Console.In.ReadToEndAsync(ct);
+    }
+
+    /// <summary>Connects, runs <paramref name="action"/>, and turns every failure into the error contract.</summary>
+    private static async Task<int> WithCluster(ParseResult parse, CancellationToken ct, Func<IGrainFactory, CliOutput, Task<int>> action)
+    {
+        var output = new CliOutput(parse.GetValue(Json));
+        try
+        {
+            var target = new ClusterTarget(
+                parse.GetValue(Gateway) ?? Environment.GetEnvironmentVariable("TOOLGRAINS_GATEWAY"),
+                parse.GetValue(Postgres) ?? Environment.GetEnvironmentVariable("TOOLGRAINS_POSTGRES"),
+                parse.GetValue(ClusterId)!, parse.GetValue(ClusterId)!);
+            using var host = await ClusterConnection.ConnectAsync(target, ct);
+            var result = await action(host.Services.GetRequiredService<IClusterClient>(), output);
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+            await host.StopAsync(stop.Token);
+            return result;
+        }
+        catch (CliException ex)
+        {
+            return output.Error(ex.Code, ex.Message, ex.Field);
+        }
+        catch (ToolGrainsException ex)
+        {
+            return output.Error(ex.Code, ex.Message, ex.Field);
+        }
+        catch (Exception ex) when (ex is SiloUnavailableException or Orleans.Runtime.Messaging.ConnectionFailedException or OrleansMessageRejectionException or TimeoutException)
+        {
+            return output.Error(ErrorCodes.ClusterUnreachable, $"The cluster stopped answering: {ex.Message.Split('\n')[0]}", null);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return output.Error(ErrorCodes.Internal, $"{ex.GetType().Name}: {ex.Message.Split('\n')[0]}", null);
+        }
+    }
+}

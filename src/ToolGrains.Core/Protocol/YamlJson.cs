@@ -1,0 +1,36 @@
+using System.Text.Json;
+using YamlDotNet.RepresentationModel;
+
+namespace ToolGrains.Core.Protocol;
+
+/// <summary>Reads a YAML mapping as the equivalent JSON object (scalars become strings, <c>null</c>/<c>~</c> become null).</summary>
+public static class YamlJson
+{
+    public static JsonElement ReadFile(string path)
+    {
+        if (!File.Exists(path))
+            throw new ProtocolException("file_not_found", $"'{path}' does not exist.", "file");
+        var yaml = new YamlStream();
+        try
+        {
+            using var reader = new StreamReader(path);
+            yaml.Load(reader);
+        }
+        catch (YamlDotNet.Core.YamlException ex)
+        {
+            throw new ProtocolException("invalid_request", $"{path}: not valid YAML: {ex.Message}", "file");
+        }
+        if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root)
+            throw new ProtocolException("invalid_request", $"{path}: expected a YAML mapping of fields.", "file");
+        return JsonSerializer.SerializeToElement(ToPlain(root));
+    }
+
+    private static object? ToPlain(YamlNode node) => node switch
+    {
+        YamlMappingNode m => m.Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value ?? "", kv => ToPlain(kv.Value)),
+        YamlSequenceNode s => s.Children.Select(ToPlain).ToList(),
+        YamlScalarNode { Value: null or "" or "~" or "null", Style: YamlDotNet.Core.ScalarStyle.Plain } => null,
+        YamlScalarNode sc => sc.Value,
+        _ => null,
+    };
+}
