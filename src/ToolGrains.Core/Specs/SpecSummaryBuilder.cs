@@ -97,8 +97,9 @@ public static class SpecSummaryBuilder
         // What a further part may still use, its separator already paid for.
         public int Available => maxLength - (_withFooter ? footer.Length : 0) - _text.Length - SeparatorCost;
 
-        // Parts are joined by a blank line; the first part needs one only to reach the footer.
-        private int SeparatorCost => _parts > 0 || _withFooter ? SectionSeparator.Length : 0;
+        // Parts are joined by a blank line: a new part pays for the one before it (unless it is
+        // the first) and, with a footer, for the one between the last part and the footer.
+        private int SeparatorCost => (_parts > 0 ? SectionSeparator.Length : 0) + (_withFooter ? SectionSeparator.Length : 0);
 
         public void AddPart(StringBuilder part)
         {
