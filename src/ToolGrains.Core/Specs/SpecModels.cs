@@ -1,0 +1,113 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace ToolGrains.Core.Specs;
+
+/// <summary>The RFC 2119 / RFC 8174 keyword that makes a sentence a requirement.</summary>
+public enum RequirementLevel
+{
+    /// <summary>A requirement by its section heading alone, without a keyword.</summary>
+    Unspecified = 0,
+    Must,
+    MustNot,
+    Shall,
+    ShallNot,
+    Required,
+    Should,
+    ShouldNot,
+    Recommended,
+    NotRecommended,
+    May,
+    Optional,
+}
+
+/// <summary>One requirement: its text as it stands in the source, and its RFC 2119 level.</summary>
+public sealed record Requirement(string Text, RequirementLevel Level);
+
+/// <summary>A fenced or indented code block; <see cref="Language"/> is empty when the fence names none.</summary>
+public sealed record SpecCodeBlock(string Language, string Code);
+
+/// <summary>
+/// What extraction found. Every item except code blocks' <see cref="SpecCodeBlock.Code"/> is a
+/// contiguous slice of the (line-ending normalized) source, so it reads as the author wrote it.
+/// </summary>
+public sealed record SpecSections(
+    string Overview,
+    IReadOnlyList<Requirement> Requirements,
+    IReadOnlyList<string> Constraints,
+    IReadOnlyList<string> Examples,
+    IReadOnlyList<SpecCodeBlock> CodeBlocks,
+    IReadOnlyList<string> Bullets)
+{
+    public static SpecSections Empty { get; } = new("", [], [], [], [], []);
+}
+
+/// <summary>Counts of the full text; <see cref="SummaryChars"/> is the length of <c>overseer_spec</c>.</summary>
+public sealed record SpecStats(int Chars, int Words, int Lines, bool Summarized, int SummaryChars);
+
+/// <summary>The answer of <c>extract_spec_from_file</c> (DESIGN.md §5).</summary>
+public sealed record SpecExtractionResult(string OverseerSpec, string FullSpec, SpecSections Sections, SpecStats Stats)
+{
+    /// <summary>The DESIGN.md §5 document, snake_case keys; requirements as their text.</summary>
+    public string ToJson(bool indented = false)
+    {
+        // Written by hand rather than through a serializer contract: the keys are the protocol's,
+        // requirements flatten to strings, and this is the one place that shape lives.
+        using var stream = new MemoryStream(FullSpec.Length + OverseerSpec.Length + 1024);
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions
+        {
+            Indented = indented,
+            // Specs are prose in any language: keep non-ASCII readable instead of \uXXXX escapes.
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        }))
+        {
+            w.WriteStartObject();
+            w.WriteString("overseer_spec", OverseerSpec);
+            w.WriteString("full_spec", FullSpec);
+
+            w.WriteStartObject("sections");
+            w.WriteString("overview", Sections.Overview);
+            w.WriteStartArray("requirements");
+            foreach (var r in Sections.Requirements)
+            {
+                w.WriteStringValue(r.Text);
+            }
+            w.WriteEndArray();
+            WriteStrings(w, "constraints", Sections.Constraints);
+            WriteStrings(w, "examples", Sections.Examples);
+            w.WriteStartArray("code_blocks");
+            foreach (var c in Sections.CodeBlocks)
+            {
+                w.WriteStartObject();
+                w.WriteString("language", c.Language);
+                w.WriteString("code", c.Code);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            WriteStrings(w, "bullets", Sections.Bullets);
+            w.WriteEndObject();
+
+            w.WriteStartObject("stats");
+            w.WriteNumber("chars", Stats.Chars);
+            w.WriteNumber("words", Stats.Words);
+            w.WriteNumber("lines", Stats.Lines);
+            w.WriteBoolean("summarized", Stats.Summarized);
+            w.WriteNumber("summary_chars", Stats.SummaryChars);
+            w.WriteEndObject();
+
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length);
+    }
+
+    private static void WriteStrings(Utf8JsonWriter w, string name, IReadOnlyList<string> items)
+    {
+        w.WriteStartArray(name);
+        foreach (var item in items)
+        {
+            w.WriteStringValue(item);
+        }
+        w.WriteEndArray();
+    }
+}
