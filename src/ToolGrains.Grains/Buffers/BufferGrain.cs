@@ -79,20 +79,14 @@ public sealed class BufferGrain : Grain, IBufferGrain, IRemindable
             if (!JsonText.IsValid(item))
                 throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"Item {i} is not a JSON value.", "data");
         }
-        if (request.Settings is { } settings)
-        {
-            BufferRules.Validate(settings);
-            await ApplySettingsAsync(settings);
-        }
-        var strategy = S.Strategy;
-        if (strategy != BufferStrategy.Manual && S.PassThroughTool is null)
-            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"A {Name(strategy)} buffer needs a 'pass_through_tool'.", "pass_through_tool");
         if (S.BufferedCount + request.Items.Length > _options.MaxBufferedItems)
         {
             _metrics.Refused.Add(request.Items.Length);
             throw new ToolGrainsException(ErrorCodes.BufferFull,
                 $"Buffer '{BufferId}' holds {S.BufferedCount} items; {request.Items.Length} more would pass the limit of {_options.MaxBufferedItems}. Retry after it drains.", "buffer_id");
         }
+        await ApplySettingsAsync(request.Settings);
+        var strategy = S.Strategy;
 
         if (S.Pending.Count == 0) S.PendingSince = _time.GetUtcNow();
         S.Pending.AddRange(request.Items);
@@ -199,20 +193,24 @@ public sealed class BufferGrain : Grain, IBufferGrain, IRemindable
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
-    private async Task ApplySettingsAsync(BufferSettingsUpdate settings)
+    /// <summary>Validates the buffer's settings as they would be after <paramref name="settings"/>, then applies them; a refused write changes nothing.</summary>
+    private async Task ApplySettingsAsync(BufferSettingsUpdate? settings)
     {
-        if (settings.PassThroughTool is { } tool && tool != S.PassThroughTool)
-        {
-            if (await GrainFactory.GetGrain<IToolReputationGrain>(tool).GetDescriptorAsync() is null)
-                throw new ToolGrainsException(ErrorCodes.ToolNotFound, $"Pass-through tool '{tool}' is not registered.", "pass_through_tool");
-        }
-        var before = (S.Strategy, S.MaxSize, S.FlushIntervalSeconds, S.PassThroughTool);
-        S.Strategy = settings.Strategy ?? S.Strategy;
-        S.MaxSize = settings.MaxSize ?? S.MaxSize;
-        S.FlushIntervalSeconds = settings.FlushIntervalSeconds ?? S.FlushIntervalSeconds;
-        S.PassThroughTool = settings.PassThroughTool ?? S.PassThroughTool;
+        if (settings is not null) BufferRules.Validate(settings);
+        var next = (
+            Strategy: settings?.Strategy ?? S.Strategy,
+            MaxSize: settings?.MaxSize ?? S.MaxSize,
+            Interval: settings?.FlushIntervalSeconds ?? S.FlushIntervalSeconds,
+            Tool: settings?.PassThroughTool ?? S.PassThroughTool);
+        if (next.Strategy != BufferStrategy.Manual && next.Tool is null)
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"A {Name(next.Strategy)} buffer needs a 'pass_through_tool'.", "pass_through_tool");
+        if (next.Tool is { } tool && tool != S.PassThroughTool
+            && await GrainFactory.GetGrain<IToolReputationGrain>(tool).GetDescriptorAsync() is null)
+            throw new ToolGrainsException(ErrorCodes.ToolNotFound, $"Pass-through tool '{tool}' is not registered.", "pass_through_tool");
+        var changed = next != (S.Strategy, S.MaxSize, S.FlushIntervalSeconds, S.PassThroughTool);
+        (S.Strategy, S.MaxSize, S.FlushIntervalSeconds, S.PassThroughTool) = next;
         S.Configured = true;
-        if (before != (S.Strategy, S.MaxSize, S.FlushIntervalSeconds, S.PassThroughTool) && S.Pending.Count > 0) RestartPump();
+        if (changed && S.Pending.Count > 0) RestartPump();
     }
 
     private SealedBatch Seal(int count, string reason)

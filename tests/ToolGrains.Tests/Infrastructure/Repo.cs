@@ -1,0 +1,60 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+
+namespace ToolGrains.Tests.Infrastructure;
+
+internal static class Repo
+{
+    public static string Root { get; } = FindRoot();
+
+    /// <summary>The configuration this test assembly was built in; the silo and CLI were built in the same one.</summary>
+    public static string Configuration { get; } =
+        typeof(Repo).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+
+    public static string SiloDll => Path.Combine(Root, "silo", "bin", Configuration, "net10.0", "ToolGrains.Silo.dll");
+    public static string CliDll => Path.Combine(Root, "client", "bin", Configuration, "net10.0", "toolgrains.dll");
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "ToolGrains.sln"))) return dir.FullName;
+        }
+        throw new InvalidOperationException("ToolGrains.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    public static string NewTempDir(string prefix)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"toolgrains-{prefix}-{Guid.NewGuid():N}"[..40]);
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    /// <summary>A TCP port nothing listens on now (the OS picks it).</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds or the deadline passes: no fixed sleeps.</summary>
+    public static async Task<bool> WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, TimeSpan? every = null)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                if (await condition()) return true;
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                // Not there yet (a silo still starting, a grain still activating): try again.
+            }
+            await Task.Delay(every ?? TimeSpan.FromMilliseconds(100));
+        }
+        return await condition();
+    }
+}
