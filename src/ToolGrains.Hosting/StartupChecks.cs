@@ -54,7 +54,6 @@ public static class StartupChecks
         try
         {
             using var listener = new TcpListener(IPAddress.Any, port);
-            listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, false);
             listener.Start();
             listener.Stop();
             return true;

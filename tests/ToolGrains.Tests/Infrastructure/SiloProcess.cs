@@ -27,7 +27,7 @@ internal sealed class SiloProcess : IAsyncDisposable
     public string Log { get { lock (_log) return _log.ToString(); } }
 
     /// <summary>Starts a silo with <c>ToolGrains:*</c> settings and waits for <c>/health/ready</c>.</summary>
-    public static async Task<SiloProcess> StartAsync(string workingDirectory, IDictionary<string, string> settings,
+    public static async Task<SiloProcess> StartAsync(string workingDirectory, Dictionary<string, string> settings,
         int? siloPort = null, int? gatewayPort = null, int? httpPort = null, bool waitReady = true)
     {
         var ports = (Silo: siloPort ?? Repo.FreePort(), Gateway: gatewayPort ?? Repo.FreePort(), Http: httpPort ?? Repo.FreePort());
@@ -77,7 +77,7 @@ internal sealed class SiloProcess : IAsyncDisposable
     /// <summary>SIGKILL: no shutdown code runs, as when a node dies.</summary>
     public async Task KillAsync()
     {
-        if (_process.HasExited) return;
+        if (_disposed || _process.HasExited) return;
         Process.Start("kill", ["-9", _process.Id.ToString()])!.WaitForExit();
         await _process.WaitForExitAsync();
     }
@@ -101,8 +101,12 @@ internal sealed class SiloProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    private bool _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         if (!_process.HasExited)
         {
             try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
