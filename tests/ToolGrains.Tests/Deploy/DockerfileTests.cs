@@ -22,6 +22,9 @@ public sealed class DockerfileTests
         Assert.Equal("$APP_UID", user);
 
         Assert.Contains(lines, l => l.StartsWith("ENTRYPOINT [\"dotnet\", \"" + dll + "\"]", StringComparison.Ordinal));
+        // docker-compose 1.x builds with the classic builder: no BuildKit-only syntax.
+        Assert.DoesNotContain(lines, l => l.Contains("--mount", StringComparison.Ordinal) || l.Contains("--chmod", StringComparison.Ordinal) || l.Contains("--link", StringComparison.Ordinal));
+
         var exposed = lines.Where(l => l.StartsWith("EXPOSE ", StringComparison.Ordinal)).SelectMany(l => l.Split(' ').Skip(1)).ToList();
         Assert.Equal(ports, exposed);
     }
