@@ -1,3 +1,4 @@
+using ToolGrains.Embeddings.MiniLM;
 using Microsoft.Extensions.AI;
 using ToolGrains.Core.Embeddings;
 using Xunit.Abstractions;

@@ -1,3 +1,4 @@
+using ToolGrains.Embeddings.MiniLM;
 using ToolGrains.Core.Embeddings;
 
 namespace ToolGrains.Core.Tests.Embeddings;

@@ -1,3 +1,4 @@
+using ToolGrains.Embeddings.MiniLM;
 using ToolGrains.Core.Embeddings;
 using ToolGrains.Core.Reputation;
 using ToolGrains.Core.Tests.Embeddings;

