@@ -46,6 +46,7 @@ internal static class CliApp
         root.Add(ClusterCommand());
         root.Add(BufferCommand());
         root.Add(ToolsCommand());
+        root.Add(SpecCommand.Build(Json));
         return root;
     }
 

@@ -27,6 +27,7 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
                 "buffer" => await BufferAsync(request),
                 "register_tool" => await RegisterToolAsync(request),
                 "tool_status" => await ToolStatusAsync(request),
+                "extract_spec_from_file" => await ExtractSpecAsync(request),
                 _ => await CallRegisteredToolAsync(tool, requestJson),
             };
             return new ProtocolResponse(json, null);
@@ -171,11 +172,17 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
         });
     }
 
+    private Task<string> ExtractSpecAsync(JsonRequest request) =>
+        GrainFactory.GetGrain<ISpecExtractorGrain>(0).ExtractFileAsync(
+            request.RequiredString("file_path"),
+            request.OptionalBool("summarize") ?? true,
+            request.OptionalInt("max_length", 1, int.MaxValue) ?? 10_000);
+
     private async Task<string> CallRegisteredToolAsync(string tool, string requestJson)
     {
         if (await GrainFactory.GetGrain<IToolReputationGrain>(tool).GetDescriptorAsync() is null)
             throw new ProtocolException(ErrorCodes.ToolNotFound,
-                $"Unknown tool '{tool}': not an operation (buffer, register_tool, tool_status) and not a registered tool.", "tool");
+                $"Unknown tool '{tool}': not an operation (buffer, register_tool, tool_status, extract_spec_from_file) and not a registered tool.", "tool");
         var result = await GrainFactory.GetGrain<IToolCallGrain>(0).CallToolAsync(tool, requestJson);
         if (!result.Succeeded)
             throw new ProtocolException(result.Outcome == ToolOutcome.BadRequest ? ErrorCodes.InvalidRequest : "tool_failed",
