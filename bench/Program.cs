@@ -1,1 +1,21 @@
-Console.WriteLine();
+using ToolGrains.Bench;
+
+// Load drivers that print ratios against a baseline measured in the same run (DESIGN.md §8):
+// the machines are shared and noisy, so absolute figures mean little on their own.
+return args.FirstOrDefault() switch
+{
+    "buffer" => await BufferBench.RunAsync(args[1..]),
+    "spec" => SpecBench.Run(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("""
+        usage: dotnet run -c Release --project bench -- <benchmark> [options]
+          buffer [--seconds N] [--profiles embedded,postgres] [--postgres CONNECTION]
+                 acknowledged buffer writes/s vs no-op grain calls/s at 1, 16 and 256 producers
+          spec   [--runs N]   extraction vs a bare Markdig parse of 50 KB, 1 MB and 10 MB
+        """);
+    return 2;
+}

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using Orleans.Dashboard;
 using ToolGrains.Grains.Buffers;
 using ToolGrains.Hosting;
@@ -23,13 +24,17 @@ internal static class SiloHostExtensions
     public static WebApplicationBuilder AddToolGrainsSilo(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(ToolGrainsOptions.SectionName).Get<ToolGrainsOptions>() ?? new ToolGrainsOptions();
+        // Time for buffers to flush and grains to hand over on SIGTERM; the Kubernetes grace period (60 s) is longer.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.WebHost.UseUrls(options.HttpPort == 0 ? [] : [$"http://0.0.0.0:{options.HttpPort}"]);
         builder.Host.UseOrleans(silo =>
         {
             silo.AddToolGrains(builder.Configuration);
             silo.AddDashboard();
         });
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics =>
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("toolgrains-silo", serviceInstanceId: options.SiloName))
+            .WithMetrics(metrics =>
         {
             metrics.AddMeter("Microsoft.Orleans", BufferMetrics.MeterName);
             metrics.AddPrometheusExporter();

@@ -37,6 +37,7 @@ public static class SiloBuilderExtensions
             o.ClusterId = options.ClusterId;
             o.ServiceId = options.ServiceId;
         });
+        if (options.SiloName is { Length: > 0 } siloName) silo.Configure<SiloOptions>(o => o.SiloName = siloName);
         silo.UseToolGrainsClustering(options);
         silo.UseToolGrainsStorage(options);
         silo.AddToolGrainsServices(section.GetSection("Buffers"));

@@ -34,6 +34,9 @@ public sealed class ToolGrainsOptions
     /// <summary>IP address other silos and clients reach this silo at (the pod IP in Kubernetes). Default: loopback for embedded, the first non-loopback IPv4 address otherwise.</summary>
     public string? AdvertisedIp { get; set; }
 
+    /// <summary>Name of this silo in the dashboard and membership table (the pod name in Kubernetes). Default: Orleans picks one.</summary>
+    public string? SiloName { get; set; }
+
     /// <summary>Folder whose <c>*.yaml</c> tools are registered at start. Default: <c>./tools</c>.</summary>
     public string ToolsDir { get; set; } = "tools";
 

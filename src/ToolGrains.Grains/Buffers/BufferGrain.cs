@@ -18,6 +18,7 @@ namespace ToolGrains.Grains.Buffers;
 public sealed class BufferGrain : Grain, IBufferGrain, IRemindable
 {
     private const string RecoveryReminder = "buffer-recovery";
+    private const int MaxUnsavedDeliveries = 32;
     private readonly IPersistentState<BufferState> _state;
     private readonly ToolRunner _runner;
     private readonly BufferOptions _options;
@@ -145,7 +146,7 @@ public sealed class BufferGrain : Grain, IBufferGrain, IRemindable
         var now = _time.GetUtcNow();
         return Task.FromResult(new BufferStatus(
             BufferId, S.Strategy, S.MaxSize, S.FlushIntervalSeconds, S.PassThroughTool,
-            S.Pending.Count, S.InFlight.Sum(b => b.Items.Count), S.TotalWritten, S.TotalFlushed, S.BatchesFlushed,
+            S.Pending.Count, S.InFlightItems, S.TotalWritten, S.TotalFlushed, S.BatchesFlushed,
             S.LastFlushAt, S.LastFlushReason, S.LastError,
             S.PendingSince is { } since && S.Pending.Count > 0 ? Math.Max(0, (now - since).TotalSeconds) : null,
             S.InFlight.Sum(b => b.Attempts)));
@@ -156,7 +157,7 @@ public sealed class BufferGrain : Grain, IBufferGrain, IRemindable
         var cleared = S.BufferedCount;
         S.Pending.Clear();
         S.PendingSince = null;
-        S.InFlight.Clear();
+        S.ClearInFlight();
         S.LastError = null;
         await _persist.WriteAsync();
         await SettleRecoveryAsync();
@@ -225,7 +226,7 @@ public sealed class BufferGrain : Grain, IBufferGrain, IRemindable
         // The remaining items were written after the sealed ones; restarting the clock here is what keeps
         // the guarantee "no item waits much longer than the interval" without tracking a time per item.
         S.PendingSince = S.Pending.Count > 0 ? _time.GetUtcNow() : null;
-        S.InFlight.Add(batch);
+        S.AddInFlight(batch);
         return batch;
     }
 
@@ -260,12 +261,22 @@ public sealed class BufferGrain : Grain, IBufferGrain, IRemindable
         await _deliveryGate.WaitAsync();
         try
         {
+            var unsaved = 0;
             while (S.InFlight.Count > 0)
             {
                 var batch = S.InFlight[0];
                 if (!force && batch.NextAttemptAt is { } next && next > _time.GetUtcNow()) break;
-                if (!await DeliverAsync(batch)) break;
+                var delivered = await DeliverAsync(batch);
+                // Confirmations are saved in groups: a crash before the save only redelivers those
+                // batches (same batch_id), and a fast tool is not held to one storage write per batch.
+                if (++unsaved >= MaxUnsavedDeliveries || !delivered)
+                {
+                    await _persist.WriteAsync();
+                    unsaved = 0;
+                }
+                if (!delivered) break;
             }
+            if (unsaved > 0) await _persist.WriteAsync();
         }
         finally
         {
@@ -287,7 +298,7 @@ public sealed class BufferGrain : Grain, IBufferGrain, IRemindable
 
         if (result.Succeeded)
         {
-            S.InFlight.Remove(batch);
+            S.RemoveInFlight(batch);
             S.TotalFlushed += batch.Items.Count;
             S.BatchesFlushed++;
             S.LastFlushAt = _time.GetUtcNow();
@@ -304,7 +315,6 @@ public sealed class BufferGrain : Grain, IBufferGrain, IRemindable
             S.LastError = $"{result.Outcome.ToString().ToLowerInvariant()}: {result.Error} (batch {batch.BatchId}, attempt {batch.Attempts}, next in {delay.TotalSeconds:0.#} s)";
             _logger.LogWarning("Buffer {BufferId}: pass-through {Tool} failed for {BatchId}: {Error}", BufferId, toolId, batch.BatchId, result.Error);
         }
-        await _persist.WriteAsync();
         return result.Succeeded;
     }
 

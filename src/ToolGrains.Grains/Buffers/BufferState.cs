@@ -23,7 +23,27 @@ public sealed class BufferState
     [Id(13)] public string? LastFlushReason { get; set; }
     [Id(14)] public string? LastError { get; set; }
 
-    public int BufferedCount => Pending.Count + InFlight.Sum(b => b.Items.Count);
+    /// <summary>Items in <see cref="InFlight"/>, kept as a count so that a write need not walk a backlog of batches.</summary>
+    [Id(15)] public int InFlightItems { get; set; }
+
+    public int BufferedCount => Pending.Count + InFlightItems;
+
+    public void AddInFlight(SealedBatch batch)
+    {
+        InFlight.Add(batch);
+        InFlightItems += batch.Items.Count;
+    }
+
+    public void RemoveInFlight(SealedBatch batch)
+    {
+        if (InFlight.Remove(batch)) InFlightItems -= batch.Items.Count;
+    }
+
+    public void ClearInFlight()
+    {
+        InFlight.Clear();
+        InFlightItems = 0;
+    }
 }
 
 [GenerateSerializer, Alias("ToolGrains.SealedBatch")]
