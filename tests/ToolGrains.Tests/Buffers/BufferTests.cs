@@ -297,3 +297,26 @@ public sealed class BufferTests(ClusterFixture fixture)
         Assert.Equal(Enumerable.Range(0, 100), flushed.Items!.Value.Select(int.Parse).Order());
     }
 }
+
+[Collection(ClusterCollection.Name)]
+public sealed class BufferDeactivationTests(ClusterFixture fixture)
+{
+    [Fact]
+    public async Task A_deactivating_buffer_flushes_its_pending_items()
+    {
+        var toolId = $"deact-{Guid.NewGuid():N}"[..20];
+        await fixture.RegisterAsync(new { id = toolId, description = "test pass-through", builtin = "test_controllable" });
+        var id = $"deact-{Guid.NewGuid():N}"[..24];
+        var buffer = fixture.Client.GetGrain<IBufferGrain>(id);
+        await buffer.WriteAsync(new BufferWriteRequest(["1", "2", "3"], new BufferSettingsUpdate(BufferStrategy.Batched, 100, 3600, toolId)));
+
+        await fixture.Cluster.DeactivateAsync(buffer);
+
+        var behaviour = ControllableTool.For(toolId);
+        Assert.True(await Repo.WaitUntilAsync(() => Task.FromResult(behaviour.Delivered.Count == 1), TimeSpan.FromSeconds(10)));
+        Assert.Equal(["1", "2", "3"], behaviour.Delivered.Single().Items);
+        var status = await buffer.GetStatusAsync(); // a new activation, from storage
+        Assert.Equal("deactivation", status.LastFlushReason);
+        Assert.Equal(0, status.Buffered + status.InFlight);
+    }
+}

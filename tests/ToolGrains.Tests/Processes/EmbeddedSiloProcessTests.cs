@@ -68,6 +68,33 @@ public sealed class EmbeddedSiloProcessTests
     }
 
     [Fact]
+    public async Task Health_dashboard_metrics_and_the_HTTP_call_endpoint_answer()
+    {
+        var dir = Repo.NewTempDir("http");
+        await using var silo = await SiloProcess.StartAsync(dir, new() { ["DataDir"] = Path.Combine(dir, "data") });
+        Assert.Contains("live", await silo.GetAsync("/health/live"));
+        var ready = JsonDocument.Parse(await silo.GetAsync("/health/ready")).RootElement;
+        Assert.True(ready.GetProperty("silo_active").GetBoolean());
+        Assert.Equal("ok", ready.GetProperty("storage").GetString());
+        Assert.Contains("<html", await silo.GetAsync("/dashboard/"), StringComparison.OrdinalIgnoreCase);
+
+        using var http = new HttpClient();
+        using var call = await http.PostAsync($"http://127.0.0.1:{silo.HttpPort}/api/call/buffer",
+            new StringContent("""{"operation":"write","buffer_id":"http","data":{"a":1},"strategy":"manual"}"""));
+        Assert.True(call.IsSuccessStatusCode);
+        using var bad = await http.PostAsync($"http://127.0.0.1:{silo.HttpPort}/api/call/buffer", new StringContent("""{"operation":"write"}"""));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+        using var missing = await http.PostAsync($"http://127.0.0.1:{silo.HttpPort}/api/call/nope", new StringContent("{}"));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
+
+        Assert.True(await Repo.WaitUntilAsync(async () =>
+        {
+            var metrics = await silo.GetAsync("/metrics");
+            return metrics.Contains("toolgrains_buffer_items_written") && metrics.Contains("orleans_");
+        }, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1)), "the ToolGrains and Orleans meters are not exported");
+    }
+
+    [Fact]
     public async Task An_unreachable_cluster_is_exit_4_within_10_seconds()
     {
         var started = DateTime.UtcNow;

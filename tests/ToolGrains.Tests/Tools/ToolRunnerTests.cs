@@ -1,0 +1,106 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using ToolGrains.Grains.Tools;
+using ToolGrains.Tests.Infrastructure;
+
+namespace ToolGrains.Tests.Tools;
+
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+/// <summary>The executable contract of DESIGN.md §4 against real processes: every misbehaviour is an outcome, never an exception.</summary>
+public sealed class ToolRunnerTests
+{
+    private readonly string _dir = Repo.NewTempDir("runner");
+    private readonly ToolRunner _runner = new(
+        [new JsonlFileWriterTool(), new LogBatchWriterTool(NullLogger<LogBatchWriterTool>.Instance)],
+        Options.Create(new ToolRunnerOptions { MaxOutputBytes = 1024 * 1024, MaxErrorChars = 200 }),
+        TimeProvider.System);
+
+    private ToolDescriptor Script(string body, double timeoutSeconds = 10)
+    {
+        var path = Path.Combine(_dir, $"tool-{Guid.NewGuid():N}.sh");
+        File.WriteAllText(path, "#!/bin/bash\n" + body + "\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return new ToolDescriptor("script", "1", "a script", [], 0.8, ToolKind.Executable, path, [], timeoutSeconds, _dir, "{}");
+    }
+
+    [Fact]
+    public async Task Stdin_JSON_in_stdout_JSON_out_in_the_tools_folder()
+    {
+        var result = await _runner.RunAsync(Script("""read -r line; printf '{"got":%s,"cwd":"%s"}' "$line" "$(pwd)" """), """{"x":"ünïcode ✓"}""");
+        Assert.Equal(ToolOutcome.Success, result.Outcome);
+        Assert.Contains("\"got\":{\"x\":\"ünïcode ✓\"}", result.ResultJson);
+        Assert.Contains($"\"cwd\":\"{_dir}\"", result.ResultJson);
+    }
+
+    [Fact]
+    public async Task A_non_zero_exit_is_a_failure_with_the_end_of_stderr()
+    {
+        var result = await _runner.RunAsync(Script("""for i in $(seq 200); do echo "noise $i" >&2; done; echo "UnsupportedLanguageError: javascript" >&2; exit 3"""), "{}");
+        Assert.Equal(ToolOutcome.Failure, result.Outcome);
+        Assert.Contains("Exit code 3", result.Error);
+        Assert.Contains("UnsupportedLanguageError: javascript", result.Error);
+        Assert.True(result.Error!.Length < 300, "only the end of stderr is kept");
+    }
+
+    [Fact]
+    public async Task A_tool_past_its_timeout_is_killed_with_its_children()
+    {
+        var marker = Path.Combine(_dir, "child.pid");
+        var tool = Script($"sleep 60 & echo $! > {marker}; wait", timeoutSeconds: 1);
+        var started = Stopwatch.StartNew();
+        var result = await _runner.RunAsync(tool, "{}");
+        Assert.Equal(ToolOutcome.Timeout, result.Outcome);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(10));
+        var childPid = int.Parse(File.ReadAllText(marker).Trim());
+        Assert.True(await Repo.WaitUntilAsync(() => Task.FromResult(!Directory.Exists($"/proc/{childPid}") || File.ReadAllText($"/proc/{childPid}/stat").Contains(") Z ")),
+            TimeSpan.FromSeconds(5)), "the child process outlived the timeout");
+    }
+
+    [Theory]
+    [InlineData("echo 'this is not json'", "not JSON")]
+    [InlineData("exit 0", "no output")]
+    [InlineData("head -c 5000000 /dev/zero | tr '\\0' 'x'", "more than")]
+    public async Task Bad_output_is_a_clean_failure(string body, string expected)
+    {
+        var result = await _runner.RunAsync(Script(body), "{}");
+        Assert.Equal(ToolOutcome.Failure, result.Outcome);
+        Assert.Contains(expected, result.Error);
+    }
+
+    [Fact]
+    public async Task A_command_that_cannot_start_is_a_failure()
+    {
+        var path = Path.Combine(_dir, "not-executable.sh");
+        File.WriteAllText(path, "echo {}");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var result = await _runner.RunAsync(new ToolDescriptor("x", "1", "x", [], 1, ToolKind.Executable, path, [], 5, _dir, "{}"), "{}");
+        Assert.Equal(ToolOutcome.Failure, result.Outcome);
+        Assert.Contains("Could not start", result.Error);
+    }
+
+    [Fact]
+    public async Task Arguments_are_passed_without_a_shell()
+    {
+        var path = Path.Combine(_dir, "args.sh");
+        File.WriteAllText(path, "#!/bin/bash\nprintf '{\"first\":\"%s\",\"count\":%d}' \"$1\" \"$#\"\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var tool = new ToolDescriptor("a", "1", "a", [], 1, ToolKind.Executable, path, ImmutableArray.Create("$(touch pwned); *", "two"), 5, _dir, "{}");
+        var result = await _runner.RunAsync(tool, "{}");
+        Assert.Equal(ToolOutcome.Success, result.Outcome);
+        Assert.Contains("\"first\":\"$(touch pwned); *\"", result.ResultJson);
+        Assert.Contains("\"count\":2", result.ResultJson);
+        Assert.False(File.Exists(Path.Combine(_dir, "pwned")));
+    }
+
+    [Fact]
+    public async Task The_jsonl_writer_appends_one_line_per_item_with_the_batch_id()
+    {
+        var file = Path.Combine(_dir, "out", "items.jsonl");
+        var tool = new ToolDescriptor("sink", "1", "sink", [], 1, ToolKind.Builtin, "jsonl_file_writer", [], 5, _dir, """{"path":"out/items.jsonl"}""");
+        var result = await _runner.RunAsync(tool, """{"buffer_id":"b","batch_id":"b:7","items":[{"n":1},"two",3]}""");
+        Assert.Equal(ToolOutcome.Success, result.Outcome);
+        Assert.Equal(["""{"batch_id":"b:7","item":{"n":1}}""", """{"batch_id":"b:7","item":"two"}""", """{"batch_id":"b:7","item":3}"""], File.ReadAllLines(file));
+    }
+}
