@@ -1,3 +1,4 @@
+using ToolGrains.Tests.Infrastructure;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -38,7 +39,7 @@ public sealed class DockerComposeTests
         var mounts = Seq(postgres, "volumes").Select(Text).ToList();
         var schemaMount = Assert.Single(mounts, m => m.Split(':')[1] == "/docker-entrypoint-initdb.d");
         var source = schemaMount.Split(':')[0];
-        Assert.Equal(DeployTestSupport.PathOf("deploy", "sql", "postgresql"), Path.GetFullPath(source));
+        Assert.Equal(Repo.PathOf("deploy", "sql", "postgresql"), Path.GetFullPath(source));
         // The image runs *.sql there in file-name order; ours are numbered so that order is 001..004.
         var sql = Directory.GetFiles(source, "*.sql").Select(Path.GetFileName).ToList();
         Assert.NotEmpty(sql);
@@ -72,7 +73,7 @@ public sealed class DockerComposeTests
 
         var build = Map(silo, "build");
         Assert.Equal("silo/Dockerfile", Scalar(build, "dockerfile"));
-        Assert.Equal(DeployTestSupport.Root, Path.GetFullPath(Scalar(build, "context")));
+        Assert.Equal(Repo.Root, Path.GetFullPath(Scalar(build, "context")));
 
         var ports = Seq(silo, "ports").Select(ParsePort).ToList();
         Assert.Contains((gatewayHostPort, 30000), ports);
@@ -93,7 +94,7 @@ public sealed class DockerComposeTests
 
         // The aspnet image has no curl: the check is deploy/docker/http-check.sh, copied into the image.
         Assert.Equal(["CMD", "http-check", "8080", "/health/ready"], Seq(Map(silo, "healthcheck"), "test").Select(Text));
-        Assert.Contains("deploy/docker/http-check.sh /usr/local/bin/http-check", File.ReadAllText(DeployTestSupport.PathOf("silo", "Dockerfile")));
+        Assert.Contains("deploy/docker/http-check.sh /usr/local/bin/http-check", File.ReadAllText(Repo.PathOf("silo", "Dockerfile")));
     }
 
     [Fact]
@@ -120,21 +121,21 @@ public sealed class DockerComposeTests
     [Fact]
     public async Task Http_check_passes_on_200_and_fails_otherwise()
     {
-        var script = DeployTestSupport.PathOf("deploy", "docker", "http-check.sh");
+        var script = Repo.PathOf("deploy", "docker", "http-check.sh");
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var server = ServeAsync(listener, path => path == "/health/ready" ? "200 OK" : "503 Service Unavailable", requests: 2);
 
-        var ready = await DeployTestSupport.RunAsync("bash", [script, port, "/health/ready"], TimeSpan.FromSeconds(20));
+        var ready = await ProcessRunner.RunAsync("bash", [script, port, "/health/ready"], timeout: TimeSpan.FromSeconds(20));
         Assert.True(ready.ExitCode == 0, ready.Stderr);
-        var notReady = await DeployTestSupport.RunAsync("bash", [script, port, "/other"], TimeSpan.FromSeconds(20));
+        var notReady = await ProcessRunner.RunAsync("bash", [script, port, "/other"], timeout: TimeSpan.FromSeconds(20));
         Assert.Equal(1, notReady.ExitCode);
         Assert.Contains("503", notReady.Stderr);
         await server;
         listener.Stop();
 
-        var closed = await DeployTestSupport.RunAsync("bash", [script, port, "/health/ready"], TimeSpan.FromSeconds(20));
+        var closed = await ProcessRunner.RunAsync("bash", [script, port, "/health/ready"], timeout: TimeSpan.FromSeconds(20));
         Assert.Equal(1, closed.ExitCode);
     }
 
@@ -154,7 +155,7 @@ public sealed class DockerComposeTests
     }
 
     private static List<string> SqlFilesInApplyOrder() =>
-        Directory.GetFiles(DeployTestSupport.PathOf("deploy", "sql", "postgresql"), "*.sql").Select(f => Path.GetFileName(f)!)
+        Directory.GetFiles(Repo.PathOf("deploy", "sql", "postgresql"), "*.sql").Select(f => Path.GetFileName(f)!)
             .Order(StringComparer.Ordinal).ToList();
 
     private static readonly Lazy<Task<YamlMappingNode>> Config = new(RunComposeConfigAsync);
@@ -164,10 +165,10 @@ public sealed class DockerComposeTests
     /// <summary>Runs <c>docker-compose config</c>; a missing docker-compose fails the test, it does not skip it.</summary>
     private static async Task<YamlMappingNode> RunComposeConfigAsync()
     {
-        var compose = DeployTestSupport.FindOnPath("docker-compose");
+        var compose = Repo.FindOnPath("docker-compose");
         if (compose is null)
             Assert.Fail("docker-compose is not installed, so docker-compose.yml cannot be validated. Install the Debian package: apt-get install -y docker-compose");
-        var result = await DeployTestSupport.RunAsync(compose, ["-f", "docker-compose.yml", "config"], TimeSpan.FromSeconds(60));
+        var result = await ProcessRunner.RunAsync(compose, ["-f", "docker-compose.yml", "config"], timeout: TimeSpan.FromSeconds(60));
         Assert.True(result.ExitCode == 0, $"docker-compose config exited {result.ExitCode}: {result.Stderr}");
         var yaml = new YamlStream();
         yaml.Load(new StringReader(result.Stdout));

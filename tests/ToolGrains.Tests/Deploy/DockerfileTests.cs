@@ -1,3 +1,4 @@
+using ToolGrains.Tests.Infrastructure;
 namespace ToolGrains.Tests.Deploy;
 
 /// <summary>The Dockerfiles' shape, read as text (no Docker engine runs here to build them).</summary>
@@ -8,7 +9,7 @@ public sealed class DockerfileTests
     [InlineData("client", "runtime:10.0", "client/ToolGrains.Cli.csproj", "toolgrains.dll", new string[0])]
     public void Multi_stage_build_from_the_sdk_to_a_runtime_image_as_a_non_root_user(string folder, string runtime, string project, string dll, string[] ports)
     {
-        var lines = File.ReadAllLines(DeployTestSupport.PathOf(folder, "Dockerfile")).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
+        var lines = File.ReadAllLines(Repo.PathOf(folder, "Dockerfile")).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
         var froms = lines.Where(l => l.StartsWith("FROM ", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, froms.Count);
         Assert.StartsWith("FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build", froms[0]);
@@ -35,17 +36,17 @@ public sealed class DockerfileTests
         foreach (var file in new[] { "silo/Dockerfile", "client/Dockerfile" })
         {
             // Instructions only: the comments may say why there is none.
-            var text = string.Join('\n', File.ReadAllLines(DeployTestSupport.PathOf(file)).Where(l => !l.TrimStart().StartsWith('#')));
+            var text = string.Join('\n', File.ReadAllLines(Repo.PathOf(file)).Where(l => !l.TrimStart().StartsWith('#')));
             Assert.DoesNotContain("--source", text);
             Assert.DoesNotContain("nuget.config", text, StringComparison.OrdinalIgnoreCase);
         }
-        Assert.Empty(Directory.GetFiles(DeployTestSupport.Root, "nuget.config", new EnumerationOptions { MatchCasing = MatchCasing.CaseInsensitive }));
+        Assert.Empty(Directory.GetFiles(Repo.Root, "nuget.config", new EnumerationOptions { MatchCasing = MatchCasing.CaseInsensitive }));
     }
 
     [Fact]
     public void Dockerignore_keeps_build_output_and_local_data_out_of_the_context()
     {
-        var entries = File.ReadAllLines(DeployTestSupport.PathOf(".dockerignore")).Select(l => l.Trim()).ToHashSet();
+        var entries = File.ReadAllLines(Repo.PathOf(".dockerignore")).Select(l => l.Trim()).ToHashSet();
         foreach (var entry in new[] { "**/bin/", "**/obj/", "data/", ".git" }) Assert.Contains(entry, entries);
         // What the Dockerfiles copy must stay in the context.
         foreach (var kept in new[] { "src/", "silo/", "client/", "deploy/docker/", "Directory.Packages.props" })

@@ -1,3 +1,4 @@
+using ToolGrains.Tests.Infrastructure;
 using k8s;
 using k8s.Models;
 using Xunit.Abstractions;
@@ -7,7 +8,7 @@ namespace ToolGrains.Tests.Deploy;
 /// <summary>The example overlay, rendered once for the class.</summary>
 public sealed class RenderedOverlay : IAsyncLifetime
 {
-    public static string OverlayDir => DeployTestSupport.PathOf("deploy", "k8s", "overlays", "example");
+    public static string OverlayDir => Repo.PathOf("deploy", "k8s", "overlays", "example");
 
     public List<object> Objects { get; private set; } = [];
     public string RenderedBy { get; private set; } = "";
@@ -28,8 +29,8 @@ public sealed class RenderedOverlay : IAsyncLifetime
 public sealed class KubernetesManifestTests(RenderedOverlay overlay, ITestOutputHelper output) : IClassFixture<RenderedOverlay>
 {
     private const string Namespace = "toolgrains";
-    private static string K8sDir => DeployTestSupport.PathOf("deploy", "k8s");
-    private static string SqlDir => DeployTestSupport.PathOf("deploy", "sql", "postgresql");
+    private static string K8sDir => Repo.PathOf("deploy", "k8s");
+    private static string SqlDir => Repo.PathOf("deploy", "sql", "postgresql");
 
     private static readonly string[] KustomizationDirs =
         [Path.Combine(K8sDir, "base"), Path.Combine(K8sDir, "overlays", "example"), SqlDir];
@@ -38,7 +39,7 @@ public sealed class KubernetesManifestTests(RenderedOverlay overlay, ITestOutput
     {
         var data = new TheoryData<string>();
         foreach (var file in Directory.GetFiles(K8sDir, "*.yaml", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) != "kustomization.yaml").Order(StringComparer.Ordinal))
-            data.Add(Path.GetRelativePath(DeployTestSupport.Root, file));
+            data.Add(Path.GetRelativePath(Repo.Root, file));
         return data;
     }
 
@@ -46,7 +47,7 @@ public sealed class KubernetesManifestTests(RenderedOverlay overlay, ITestOutput
     [MemberData(nameof(ManifestFiles))]
     public void Every_manifest_loads_strictly(string file)
     {
-        var objects = Kustomization.LoadStrict(File.ReadAllText(DeployTestSupport.PathOf(file)));
+        var objects = Kustomization.LoadStrict(File.ReadAllText(Repo.PathOf(file)));
         Assert.NotEmpty(objects);
         foreach (var obj in objects)
         {

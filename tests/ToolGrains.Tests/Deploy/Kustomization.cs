@@ -1,3 +1,4 @@
+using ToolGrains.Tests.Infrastructure;
 using k8s;
 using k8s.Models;
 using YamlDotNet.RepresentationModel;
@@ -19,9 +20,9 @@ internal static class Kustomization
 
     public static async Task<(List<object> Objects, string RenderedBy)> RenderAsync(string dir)
     {
-        var kubectl = DeployTestSupport.FindOnPath("kubectl");
+        var kubectl = Repo.FindOnPath("kubectl");
         if (kubectl is null) return (BuildLocally(dir), "the tests' own kustomize subset (kubectl not on PATH)");
-        var result = await DeployTestSupport.RunAsync(kubectl, ["kustomize", dir], TimeSpan.FromMinutes(2));
+        var result = await ProcessRunner.RunAsync(kubectl, ["kustomize", dir], timeout: TimeSpan.FromMinutes(2));
         Assert.True(result.ExitCode == 0, $"kubectl kustomize {dir} exited {result.ExitCode}: {result.Stderr}");
         return (LoadStrict(result.Stdout), "kubectl kustomize");
     }

@@ -12,6 +12,14 @@ internal static class Repo
     public static string Configuration { get; } =
         typeof(Repo).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
 
+    public static string PathOf(params string[] parts) => Path.Combine([Root, .. parts]);
+
+    /// <summary>The full path of <paramref name="command"/> on PATH, or null.</summary>
+    public static string? FindOnPath(string command) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, command))
+            .FirstOrDefault(File.Exists);
+
     public static string SiloDll => Path.Combine(Root, "silo", "bin", Configuration, "net10.0", "ToolGrains.Silo.dll");
     public static string CliDll => Path.Combine(Root, "client", "bin", Configuration, "net10.0", "toolgrains.dll");
 
