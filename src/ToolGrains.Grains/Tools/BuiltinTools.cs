@@ -59,7 +59,7 @@ public sealed class JsonlFileWriterTool : IBuiltinTool
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            await using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
+            await using var stream = await OpenExclusiveAsync(path, cancellationToken);
             await stream.WriteAsync(bytes, cancellationToken);
             stream.Flush(flushToDisk: true);
         }
@@ -68,6 +68,26 @@ public sealed class JsonlFileWriterTool : IBuiltinTool
             Gate.Release();
         }
         return JsonSerializer.Serialize(new { written = items.Count, batch_id = batchId, path });
+    }
+
+    /// <summary>
+    /// .NET appends with pwrite at the end offset seen when the file was opened (no O_APPEND), so two
+    /// silos appending to one file at once would overwrite each other's lines. An exclusive open
+    /// (flock LOCK_EX on Unix) makes each append see the true end; other writers wait their turn.
+    /// </summary>
+    private static async Task<FileStream> OpenExclusiveAsync(string path, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.None);
+            }
+            catch (IOException) when (attempt < 2000 && File.Exists(path))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(50, 1 + attempt)), cancellationToken);
+            }
+        }
     }
 }
 

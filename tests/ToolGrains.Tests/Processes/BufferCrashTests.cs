@@ -68,8 +68,8 @@ public abstract class BufferCrashTests
             // Nobody writes again: the recovery reminder must bring the buffers back.
             silo = await SiloProcess.StartAsync(dir, settings, silo.SiloPort, silo.GatewayPort, silo.HttpPort);
             var delivered = await Repo.WaitUntilAsync(
-                () => Task.FromResult(acknowledged.Keys.All(ReadDelivered(output).ContainsKey)), TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(500));
-            var seen = ReadDelivered(output);
+                () => Task.FromResult(acknowledged.Keys.All(JsonlSink.ReadDelivered(output).ContainsKey)), TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(500));
+            var seen = JsonlSink.ReadDelivered(output);
             var missing = acknowledged.Keys.Where(k => !seen.ContainsKey(k)).Take(10).ToList();
             Assert.True(delivered, $"{missing.Count}+ acknowledged items never delivered, e.g. {string.Join(", ", missing)}; {acknowledged.Count} acknowledged, {seen.Count} delivered");
             // A duplicate is a redelivery of the same batch, never the same item in two batches.
@@ -79,23 +79,6 @@ public abstract class BufferCrashTests
         {
             await silo.DisposeAsync();
         }
-    }
-
-    private static Dictionary<string, List<string>> ReadDelivered(string file)
-    {
-        var result = new Dictionary<string, List<string>>();
-        if (!File.Exists(file)) return result;
-        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        while (reader.ReadLine() is { } line)
-        {
-            if (!line.EndsWith('}')) continue; // a line being appended right now
-            var root = JsonDocument.Parse(line).RootElement;
-            var item = root.GetProperty("item").GetRawText();
-            if (!result.TryGetValue(item, out var batches)) result[item] = batches = [];
-            batches.Add(root.GetProperty("batch_id").GetString()!);
-        }
-        return result;
     }
 }
 

@@ -103,4 +103,23 @@ public sealed class ToolRunnerTests
         Assert.Equal(ToolOutcome.Success, result.Outcome);
         Assert.Equal(["""{"batch_id":"b:7","item":{"n":1}}""", """{"batch_id":"b:7","item":"two"}""", """{"batch_id":"b:7","item":3}"""], File.ReadAllLines(file));
     }
+
+    [Fact]
+    public async Task The_jsonl_writer_waits_for_another_writer_and_appends_at_the_true_end()
+    {
+        // Another silo process appending to the same file: it holds the file while it writes.
+        var file = Path.Combine(_dir, "shared.jsonl");
+        var tool = new ToolDescriptor("sink", "1", "sink", [], 1, ToolKind.Builtin, "jsonl_file_writer", [], 10, _dir, """{"path":"shared.jsonl"}""");
+        Task<ToolCallResult> call;
+        using (var other = new FileStream(file, FileMode.Append, FileAccess.Write, FileShare.None))
+        {
+            other.Write("""{"batch_id":"other:1","item":1}"""u8);
+            call = _runner.RunAsync(tool, """{"batch_id":"mine:1","items":[2]}""");
+            await Task.Delay(200);
+            Assert.False(call.IsCompleted, "the writer did not wait for the file");
+            other.Write("\n"u8);
+        }
+        Assert.Equal(ToolOutcome.Success, (await call).Outcome);
+        Assert.Equal(["""{"batch_id":"other:1","item":1}""", """{"batch_id":"mine:1","item":2}"""], File.ReadAllLines(file));
+    }
 }

@@ -1,0 +1,24 @@
+using System.Text.Json;
+
+namespace ToolGrains.Tests.Infrastructure;
+
+/// <summary>Reads what a <c>jsonl_file_writer</c> pass-through wrote: item JSON → the batch ids it arrived in.</summary>
+internal static class JsonlSink
+{
+    public static Dictionary<string, List<string>> ReadDelivered(string file)
+    {
+        var result = new Dictionary<string, List<string>>();
+        if (!File.Exists(file)) return result;
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        while (reader.ReadLine() is { } line)
+        {
+            if (!line.EndsWith('}')) continue; // a line being appended right now
+            var root = JsonDocument.Parse(line).RootElement;
+            var item = root.GetProperty("item").GetRawText();
+            if (!result.TryGetValue(item, out var batches)) result[item] = batches = [];
+            batches.Add(root.GetProperty("batch_id").GetString()!);
+        }
+        return result;
+    }
+}
