@@ -176,6 +176,8 @@ public sealed class BufferGrain : Grain, IBufferGrain, IRemindable
     {
         _pump?.Dispose();
         _pump = null;
+        _logger.LogInformation("Buffer {BufferId} deactivating ({Reason}) with {Pending} pending and {InFlight} in flight",
+            BufferId, reason.ReasonCode, S.Pending.Count, S.InFlightItems);
         if (!_poisoned && S.Pending.Count > 0 && S.PassThroughTool is not null && S.Strategy != BufferStrategy.Manual)
         {
             try
