@@ -1,3 +1,4 @@
+using ToolGrains.Core.Reputation;
 using System.Net;
 
 namespace ToolGrains.Hosting;
@@ -47,6 +48,11 @@ public sealed class ToolGrainsOptions
     /// <summary>Qdrant, the optional shared failure memory; unset <c>Url</c> writes nothing to Qdrant. Default: unset.</summary>
     public QdrantSettings Qdrant { get; set; } = new();
 
+    /// <summary>The <c>Reputation</c> section as the reputation policy (demotions, recovery, deprecation thresholds,
+    /// similarity, half-life; each default on <see cref="QualityPolicy"/>), read here so that start-up checks refuse a bad value
+    /// with its key. The silo binds the same section into <c>IOptions&lt;QualityPolicy&gt;</c>.</summary>
+    public QualityPolicy Reputation { get; set; } = new();
+
     public bool IsPostgres => string.Equals(Storage, "postgres", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Every configuration error, each naming its key; empty when the options are usable.</summary>
@@ -73,8 +79,23 @@ public sealed class ToolGrainsOptions
             yield return $"ToolGrains:Qdrant:Url: '{qdrant}' is not an http(s) URL (the gRPC endpoint, e.g. http://127.0.0.1:6334).";
         if (string.IsNullOrWhiteSpace(Qdrant.Collection))
             yield return "ToolGrains:Qdrant:Collection: must not be empty.";
+        if (ReputationError() is { } reputation)
+            yield return $"ToolGrains:Reputation: {reputation}";
         if (OtlpEndpoint is { Length: > 0 } otlp && !Uri.TryCreate(otlp, UriKind.Absolute, out _))
             yield return $"ToolGrains:OtlpEndpoint: '{otlp}' is not an absolute URI.";
+    }
+
+    private string? ReputationError()
+    {
+        try
+        {
+            Reputation.Validate();
+            return null;
+        }
+        catch (ArgumentException ex)
+        {
+            return ex.Message.Split('\n')[0];
+        }
     }
 }
 
