@@ -6,6 +6,7 @@ return args.FirstOrDefault() switch
 {
     "buffer" => await BufferBench.RunAsync(args[1..]),
     "spec" => SpecBench.Run(args[1..]),
+    "reputation" => await ReputationBench.RunAsync(),
     _ => Usage(),
 };
 
@@ -16,6 +17,7 @@ static int Usage()
           buffer [--seconds N] [--profiles embedded,postgres] [--postgres CONNECTION]
                  acknowledged buffer writes/s vs no-op grain calls/s at 1, 16 and 256 producers
           spec   [--runs N]   extraction vs a bare Markdig parse of 50 KB, 1 MB and 10 MB
+          reputation          failure_demotion against 1,000 failures; embedding throughput, cold and cached
         """);
     return 2;
 }
