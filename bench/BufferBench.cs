@@ -46,6 +46,7 @@ internal static class BufferBench
     private static async Task RunProfileAsync(string profile, ToolGrainsOptions options, TimeSpan duration)
     {
         var builder = new InProcessTestClusterBuilder(1);
+        builder.Options.ConfigureFileLogging = false; // no logs/ folder in the working tree
         builder.ConfigureSilo((_, silo) =>
         {
             silo.UseToolGrainsStorage(options);

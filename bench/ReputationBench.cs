@@ -72,6 +72,7 @@ public static class ReputationBench
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "toolgrains-bench-" + Guid.NewGuid().ToString("N")[..8]);
         var builder = new InProcessTestClusterBuilder(1);
+        builder.Options.ConfigureFileLogging = false; // no logs/ folder in the working tree
         builder.ConfigureSilo((_, silo) =>
         {
             silo.UseToolGrainsStorage(new ToolGrainsOptions { DataDir = dataDir });
