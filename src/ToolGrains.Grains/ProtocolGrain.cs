@@ -146,6 +146,8 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
     {
         var baseDir = request.OptionalString("base_directory");
         var descriptor = ToolDescriptorParser.Parse(request.Root, baseDir, runner.BuiltinNames);
+        if (runner.WhyNotAllowed(descriptor) is { } refusal)
+            throw new ProtocolException(ErrorCodes.InvalidRequest, refusal, "executable.command");
         var version = await GrainFactory.GetGrain<IToolCatalogGrain>("default").RegisterAsync(descriptor);
         return Write(w =>
         {

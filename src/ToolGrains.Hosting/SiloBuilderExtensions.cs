@@ -43,6 +43,9 @@ public static class SiloBuilderExtensions
             o.ServiceId = options.ServiceId;
         });
         if (options.SiloName is { Length: > 0 } siloName) silo.Configure<SiloOptions>(o => o.SiloName = siloName);
+        // Executable tools run only from the tools folder and the folders named for them.
+        silo.Services.Configure<ToolRunnerOptions>(o =>
+            o.AllowedExecutableDirectories = [Path.GetFullPath(options.ToolsDir), .. options.AllowedToolDirs.Select(Path.GetFullPath)]);
         silo.UseToolGrainsClustering(options);
         silo.UseToolGrainsStorage(options);
         silo.AddToolGrainsServices(section.GetSection("Buffers"), section.GetSection("Reputation"));

@@ -39,6 +39,9 @@ public sealed class ToolGrainsOptions
     /// <summary>Name of this silo in the dashboard and membership table (the pod name in Kubernetes). Default: Orleans picks one.</summary>
     public string? SiloName { get; set; }
 
+    /// <summary>Folders, besides <c>ToolsDir</c>, that executable tools may run from. Default: none.</summary>
+    public List<string> AllowedToolDirs { get; set; } = [];
+
     /// <summary>Folder whose <c>*.yaml</c> tools are registered at start. Default: <c>./tools</c>.</summary>
     public string ToolsDir { get; set; } = "tools";
 

@@ -14,6 +14,18 @@ public sealed class ToolRunnerOptions
 
     /// <summary>How much of the end of stderr becomes the failure message. Default: 4 KiB.</summary>
     public int MaxErrorChars { get; set; } = 4096;
+
+    /// <summary>
+    /// Folders an executable tool's command must be inside. The silo sets it to <c>ToolsDir</c> plus
+    /// <c>ToolGrains:AllowedToolDirs</c>; empty (a host that sets nothing) allows any folder.
+    /// </summary>
+    public List<string> AllowedExecutableDirectories { get; set; } = [];
+
+    /// <summary>
+    /// The only environment variables an executable tool inherits; the silo's own (connection strings,
+    /// keys) never reach a tool. Default: PATH, HOME, LANG, LC_ALL, TZ, TMPDIR.
+    /// </summary>
+    public List<string> PassedEnvironment { get; set; } = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR"];
 }
 
 /// <summary>
@@ -28,6 +40,20 @@ public sealed class ToolRunner(IEnumerable<IBuiltinTool> builtins, IOptions<Tool
     private readonly Dictionary<string, IBuiltinTool> _builtins = builtins.ToDictionary(b => b.Name);
 
     public ISet<string> BuiltinNames => _builtins.Keys.ToHashSet();
+
+    /// <summary>Null when <paramref name="tool"/> may run here; otherwise why not (an executable outside the allowed folders).</summary>
+    public string? WhyNotAllowed(ToolDescriptor tool)
+    {
+        var allowed = options.Value.AllowedExecutableDirectories;
+        if (tool.Kind != ToolKind.Executable || allowed.Count == 0) return null;
+        var command = Path.GetFullPath(tool.Target);
+        foreach (var dir in allowed)
+        {
+            var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)) + Path.DirectorySeparatorChar;
+            if (command.StartsWith(root, StringComparison.Ordinal)) return null;
+        }
+        return $"'{command}' is outside the folders executable tools may run from ({string.Join(", ", allowed)}); set ToolGrains:AllowedToolDirs to add one.";
+    }
 
     public async Task<ToolCallResult> RunAsync(ToolDescriptor tool, string inputJson, CancellationToken cancellationToken = default)
     {
@@ -90,6 +116,7 @@ public sealed class ToolRunner(IEnumerable<IBuiltinTool> builtins, IOptions<Tool
 
     private async Task<string> RunProcessAsync(ToolDescriptor tool, string inputJson, CancellationToken ct)
     {
+        if (WhyNotAllowed(tool) is { } refusal) throw new ToolFailedException(refusal);
         var start = new ProcessStartInfo(tool.Target)
         {
             UseShellExecute = false,
@@ -102,6 +129,11 @@ public sealed class ToolRunner(IEnumerable<IBuiltinTool> builtins, IOptions<Tool
             StandardErrorEncoding = Encoding.UTF8,
         };
         foreach (var arg in tool.Args) start.ArgumentList.Add(arg);
+        start.Environment.Clear();
+        foreach (var name in options.Value.PassedEnvironment)
+        {
+            if (Environment.GetEnvironmentVariable(name) is { } value) start.Environment[name] = value;
+        }
         using var process = new Process { StartInfo = start };
         try
         {

@@ -122,4 +122,41 @@ public sealed class ToolRunnerTests
         Assert.Equal(ToolOutcome.Success, (await call).Outcome);
         Assert.Equal(["""{"batch_id":"other:1","item":1}""", """{"batch_id":"mine:1","item":2}"""], File.ReadAllLines(file));
     }
+
+    [Fact]
+    public async Task A_tool_inherits_only_the_passed_environment()
+    {
+        Environment.SetEnvironmentVariable("TOOLGRAINS_TEST_SECRET", "s3cret-value");
+        Environment.SetEnvironmentVariable("ToolGrains__ConnectionString", "Host=db;Password=hunter2");
+        try
+        {
+            var result = await _runner.RunAsync(Script("""printf '{"env":"%s"}' "$(env | tr '\n' ' ' | tr -d '"\\')" """), "{}");
+            Assert.Equal(ToolOutcome.Success, result.Outcome);
+            Assert.DoesNotContain("s3cret-value", result.ResultJson);
+            Assert.DoesNotContain("hunter2", result.ResultJson);
+            Assert.Contains("PATH=", result.ResultJson);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("TOOLGRAINS_TEST_SECRET", null);
+            Environment.SetEnvironmentVariable("ToolGrains__ConnectionString", null);
+        }
+    }
+
+    [Fact]
+    public async Task An_executable_outside_the_allowed_folders_is_refused()
+    {
+        var allowedDir = Repo.NewTempDir("allowed");
+        var restricted = new ToolRunner([], Options.Create(new ToolRunnerOptions { AllowedExecutableDirectories = [allowedDir] }), TimeProvider.System);
+        var outside = Script("echo '{}'");
+        Assert.Contains("outside the folders", restricted.WhyNotAllowed(outside));
+        var result = await restricted.RunAsync(outside, "{}");
+        Assert.Equal(ToolOutcome.Failure, result.Outcome);
+        Assert.Contains("outside the folders", result.Error);
+
+        // A sibling folder whose name starts like the allowed one is still outside.
+        var lookalike = outside with { Target = allowedDir + "-evil/tool.sh" };
+        Assert.NotNull(restricted.WhyNotAllowed(lookalike));
+        Assert.Null(restricted.WhyNotAllowed(outside with { Target = Path.Combine(allowedDir, "sub", "tool.sh") }));
+    }
 }
