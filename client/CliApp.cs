@@ -26,6 +26,17 @@ internal static class CliApp
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TOOLGRAINS_CLUSTER_ID") ?? "toolgrains",
         Recursive = true,
     };
+    private static readonly Option<string?> TlsCert = new("--tls-cert")
+    {
+        Description = "Connect with TLS using this PKCS#12 certificate (default: $TOOLGRAINS_TLS_CERT)",
+        Recursive = true,
+    };
+    private static readonly Option<string?> TlsPassword = new("--tls-password") { Description = "Password of --tls-cert", Recursive = true };
+    private static readonly Option<bool> TlsInsecure = new("--tls-insecure")
+    {
+        Description = "Accept any silo certificate (self-signed); for development only",
+        Recursive = true,
+    };
     private static readonly Option<bool> Json = new("--json") { Description = "Print JSON for scripts instead of tables", Recursive = true };
 
     public static RootCommand Build()
@@ -40,7 +51,7 @@ internal static class CliApp
               toolgrains --json tools list
             """)
         {
-            Gateway, Postgres, ClusterId, Json,
+            Gateway, Postgres, ClusterId, TlsCert, TlsPassword, TlsInsecure, Json,
         };
         root.Add(CallCommand());
         root.Add(ClusterCommand());
@@ -291,7 +302,10 @@ internal static class CliApp
             var target = new ClusterTarget(
                 parse.GetValue(Gateway) ?? Environment.GetEnvironmentVariable("TOOLGRAINS_GATEWAY"),
                 parse.GetValue(Postgres) ?? Environment.GetEnvironmentVariable("TOOLGRAINS_POSTGRES"),
-                parse.GetValue(ClusterId)!, parse.GetValue(ClusterId)!);
+                parse.GetValue(ClusterId)!, parse.GetValue(ClusterId)!,
+                parse.GetValue(TlsCert) ?? Environment.GetEnvironmentVariable("TOOLGRAINS_TLS_CERT"),
+                parse.GetValue(TlsPassword) ?? Environment.GetEnvironmentVariable("TOOLGRAINS_TLS_PASSWORD"),
+                parse.GetValue(TlsInsecure));
             using var host = await ClusterConnection.ConnectAsync(target, ct);
             var result = await action(host.Services.GetRequiredService<IClusterClient>(), output);
             using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));

@@ -7,7 +7,8 @@ using Orleans.Configuration;
 namespace ToolGrains.Cli;
 
 /// <summary>Where the CLI finds the cluster: a gateway address, or the gateways listed in PostgreSQL.</summary>
-internal sealed record ClusterTarget(string? Gateway, string? Postgres, string ClusterId, string ServiceId)
+internal sealed record ClusterTarget(string? Gateway, string? Postgres, string ClusterId, string ServiceId,
+    string? TlsCertificate = null, string? TlsPassword = null, bool TlsInsecure = false)
 {
     public const string DefaultGateway = "127.0.0.1:30000";
 
@@ -42,6 +43,22 @@ internal static class ClusterConnection
             else
             {
                 client.UseStaticClustering(ParseGateway(target.Gateway ?? ClusterTarget.DefaultGateway));
+            }
+            if (target.TlsCertificate is { } certificate)
+            {
+                System.Security.Cryptography.X509Certificates.X509Certificate2 loaded;
+                try
+                {
+                    loaded = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(certificate, target.TlsPassword);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+                {
+                    throw new CliException(ErrorCodes.InvalidRequest, $"--tls-cert '{certificate}' is not a readable PKCS#12 certificate: {ex.Message}", "tls-cert");
+                }
+                client.UseTls(loaded, tls =>
+                {
+                    if (target.TlsInsecure) tls.AllowAnyRemoteCertificate();
+                });
             }
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMinutes(2));
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));

@@ -26,6 +26,8 @@ internal static class SiloHostExtensions
         var options = builder.Configuration.GetSection(ToolGrainsOptions.SectionName).Get<ToolGrainsOptions>() ?? new ToolGrainsOptions();
         // Time for buffers to flush and grains to hand over on SIGTERM; the Kubernetes grace period (60 s) is longer.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        // Every external input is bounded: the protocol refuses bodies over this size anyway.
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = ToolGrains.Core.Protocol.JsonRequest.MaxRequestBytes);
         builder.WebHost.UseUrls(options.HttpPort == 0 ? [] : [$"http://0.0.0.0:{options.HttpPort}"]);
         builder.Host.UseOrleans(silo =>
         {

@@ -48,6 +48,13 @@ public static class SiloBuilderExtensions
             o.AllowedExecutableDirectories = [Path.GetFullPath(options.ToolsDir), .. options.AllowedToolDirs.Select(Path.GetFullPath)]);
         silo.UseToolGrainsClustering(options);
         silo.UseToolGrainsStorage(options);
+        if (options.TlsCertificatePath is { Length: > 0 } certificate)
+        {
+            silo.UseTls(TlsCertificates.Load(certificate, options.TlsCertificatePassword), tls =>
+            {
+                if (options.TlsAllowAnyRemoteCertificate) tls.AllowAnyRemoteCertificate();
+            });
+        }
         silo.AddToolGrainsServices(section.GetSection("Buffers"), section.GetSection("Reputation"));
         silo.Services.Configure<QdrantFailureOptions>(section.GetSection("Qdrant"));
         if (options.Qdrant.Url is { Length: > 0 })

@@ -20,6 +20,17 @@ public static class StartupChecks
             if (port != 0 && !PortIsFree(port))
                 errors.Add($"ToolGrains:{key}: port {port} is already in use.");
         }
+        if (options.TlsCertificatePath is { Length: > 0 } certificate)
+        {
+            try
+            {
+                using var _ = TlsCertificates.Load(certificate, options.TlsCertificatePassword);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+            {
+                errors.Add($"ToolGrains:TlsCertificatePath: '{certificate}' is not a readable PKCS#12 certificate: {ex.Message}");
+            }
+        }
         if (!options.IsPostgres)
         {
             try

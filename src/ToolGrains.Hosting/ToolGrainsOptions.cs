@@ -39,6 +39,21 @@ public sealed class ToolGrainsOptions
     /// <summary>Name of this silo in the dashboard and membership table (the pod name in Kubernetes). Default: Orleans picks one.</summary>
     public string? SiloName { get; set; }
 
+    /// <summary>
+    /// A PKCS#12 (.pfx) certificate file; when set, silo-to-silo and client-to-gateway connections use TLS
+    /// with it. Default: unset (plain TCP, for a private network).
+    /// </summary>
+    public string? TlsCertificatePath { get; set; }
+
+    /// <summary>Password of <see cref="TlsCertificatePath"/>. Default: none.</summary>
+    public string? TlsCertificatePassword { get; set; }
+
+    /// <summary>
+    /// Accept any peer certificate (self-signed ones included) instead of validating it against the
+    /// machine's trust store. Default: false. For development and tests only.
+    /// </summary>
+    public bool TlsAllowAnyRemoteCertificate { get; set; }
+
     /// <summary>Folders, besides <c>ToolsDir</c>, that executable tools may run from. Default: none.</summary>
     public List<string> AllowedToolDirs { get; set; } = [];
 
