@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
+using Microsoft.Extensions.AI;
+using OpenAI;
 using Spectre.Console;
 using ToolGrains.Core.Specs;
 
@@ -25,6 +27,7 @@ internal static class SpecCommand
               toolgrains spec openapi.yaml --section requirements
               toolgrains spec big.md --max-length 4000 --json > summary.json
             """) { file, maxLength, noSummarize, summarize, section };
+        command.Add(PlanCommand(maxLength));
         command.SetAction(parse =>
         {
             var output = new CliOutput(parse.GetValue(json));
@@ -61,6 +64,63 @@ internal static class SpecCommand
                     ["bullets", s.Bullets.Count.ToString()],
                 ]);
             return 0;
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// <c>spec plan FILE</c>: sends the summary to a chat model (any OpenAI-compatible endpoint, Ollama
+    /// included) and prints the plan it answers. Without an endpoint it says so and prints what it would send.
+    /// </summary>
+    private static Command PlanCommand(Option<int> maxLength)
+    {
+        var file = new Argument<string>("FILE") { Description = "The specification" };
+        var endpoint = new Option<string?>("--endpoint") { Description = "OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1 (default: $TOOLGRAINS_LLM_ENDPOINT)" };
+        var model = new Option<string?>("--model") { Description = "Model name (default: $TOOLGRAINS_LLM_MODEL, else llama3.1)" };
+        var apiKey = new Option<string?>("--api-key") { Description = "API key (default: $TOOLGRAINS_LLM_API_KEY)" };
+        var command = new Command("plan", """
+            Ask a chat model for an implementation plan from the spec's summary.
+            Example: toolgrains spec plan docs/api.md --endpoint http://127.0.0.1:11434/v1 --model llama3.1
+            """) { file, endpoint, model, apiKey, maxLength };
+        command.SetAction(async (parse, ct) =>
+        {
+            var output = new CliOutput(json: false);
+            SpecExtractionResult spec;
+            try
+            {
+                spec = SpecExtractor.Default.ExtractFromFile(parse.GetValue(file)!, SummarizeMode.Auto, parse.GetValue(maxLength));
+            }
+            catch (SpecExtractionException ex)
+            {
+                return output.Error(ex.Code, ex.Message, ex.Field is "path" ? "file_path" : ex.Field);
+            }
+            var url = parse.GetValue(endpoint) ?? Environment.GetEnvironmentVariable("TOOLGRAINS_LLM_ENDPOINT");
+            if (string.IsNullOrWhiteSpace(url))
+            {
+                Console.Error.WriteLine("toolgrains: no chat model configured (--endpoint or TOOLGRAINS_LLM_ENDPOINT); this is the spec that would be sent:");
+                Console.Out.WriteLine(spec.OverseerSpec);
+                return 0;
+            }
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+                return output.Error(ErrorCodes.InvalidRequest, $"--endpoint '{url}' is not an absolute URL.", "endpoint");
+            var modelName = parse.GetValue(model) ?? Environment.GetEnvironmentVariable("TOOLGRAINS_LLM_MODEL") ?? "llama3.1";
+            var key = parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("TOOLGRAINS_LLM_API_KEY") ?? "none";
+            Microsoft.Extensions.AI.IChatClient chat = new OpenAI.Chat.ChatClient(modelName, new System.ClientModel.ApiKeyCredential(key),
+                new OpenAI.OpenAIClientOptions { Endpoint = uri, RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(maxRetries: 1) }).AsIChatClient();
+            try
+            {
+                var response = await chat.GetResponseAsync(
+                [
+                    new(Microsoft.Extensions.AI.ChatRole.System, "You are a senior engineer. Turn the specification into a numbered implementation plan: milestones, tasks, and the tests that prove each."),
+                    new(Microsoft.Extensions.AI.ChatRole.User, spec.OverseerSpec),
+                ], cancellationToken: ct);
+                Console.Out.WriteLine(response.Text);
+                return 0;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or System.ClientModel.ClientResultException or TaskCanceledException or AggregateException)
+            {
+                return output.Error(ErrorCodes.ModelUnavailable, $"The chat model at {uri} did not answer: {ex.Message.Split('\n')[0]}", "endpoint");
+            }
         });
         return command;
     }

@@ -13,13 +13,15 @@ public static class ErrorCodes
     public const string NoCandidates = "no_candidates";
     public const string ClusterUnreachable = "cluster_unreachable";
     public const string Internal = "internal_error";
+    /// <summary>A chat model endpoint (spec plan) did not answer: not the caller's request at fault.</summary>
+    public const string ModelUnavailable = "model_unavailable";
 
     /// <summary>Process exit code for an error code: 2 bad request, 3 not found, 4 cluster unreachable, 1 anything else.</summary>
     public static int ExitCode(string code) => code switch
     {
         ToolNotFound or FileNotFound => 3,
         ClusterUnreachable => 4,
-        Internal => 1,
+        Internal or ModelUnavailable => 1,
         _ => 2,
     };
 }
