@@ -224,11 +224,41 @@ internal static class CliApp
         }));
 
         var id = new Argument<string>("TOOL_ID") { Description = "The tool's id" };
-        var show = new Command("show", "Show one tool (the 'tool_status' operation).") { id };
+        var show = new Command("show", "Show one tool: quality, tags, negative tags, counts, recent and common failures (the 'tool_status' operation).") { id };
         show.SetAction((parse, ct) => WithCluster(parse, ct, async (grains, output) =>
-            output.Response(await grains.GetGrain<IProtocolGrain>(0).CallAsync("tool_status", JsonSerializer.Serialize(new { tool_id = parse.GetValue(id) })), parse.GetValue(id))));
+            output.ToolStatus(await grains.GetGrain<IProtocolGrain>(0).CallAsync("tool_status", JsonSerializer.Serialize(new { tool_id = parse.GetValue(id) })))));
 
-        return new Command("tools", "Register and inspect tools.") { register, list, show };
+        var failId = new Argument<string>("TOOL_ID") { Description = "The tool that failed" };
+        var scenario = new Option<string>("--scenario") { Description = "What the tool was asked to do (required)", Required = true };
+        var error = new Option<string?>("--error") { Description = "The error it gave" };
+        var severity = new Option<string?>("--severity") { Description = "low (-0.01), medium (-0.05, default) or high (-0.10)" };
+        var fail = new Command("fail", """
+            Mark a failure of a tool (the 'mark_tool_failure' operation): demotes its quality, derives negative tags
+            from the scenario and remembers the failure for similar scenarios.
+            Example: toolgrains tools fail python_code_analyzer --scenario "analyze javascript code" --error "UnsupportedLanguageError" --severity high
+            """) { failId, scenario, error, severity };
+        fail.SetAction((parse, ct) => WithCluster(parse, ct, async (grains, output) =>
+        {
+            var request = JsonSerializer.Serialize(new
+            {
+                tool_id = parse.GetValue(failId),
+                scenario = parse.GetValue(scenario),
+                error_message = parse.GetValue(error),
+                severity = parse.GetValue(severity),
+            });
+            return output.Response(await grains.GetGrain<IProtocolGrain>(0).CallAsync("mark_tool_failure", request), $"{parse.GetValue(failId)} failure");
+        }));
+
+        var undeprecateId = new Argument<string>("TOOL_ID") { Description = "The deprecated tool" };
+        var undeprecate = new Command("undeprecate", "Put a deprecated tool back into ranking; its count toward deprecation starts again.") { undeprecateId };
+        undeprecate.SetAction((parse, ct) => WithCluster(parse, ct, async (grains, output) =>
+        {
+            var toolId = parse.GetValue(undeprecateId)!;
+            await grains.GetGrain<IToolReputationGrain>(toolId).UndeprecateAsync();
+            return output.ToolStatus(await grains.GetGrain<IProtocolGrain>(0).CallAsync("tool_status", JsonSerializer.Serialize(new { tool_id = toolId })));
+        }));
+
+        return new Command("tools", "Register, inspect and mark tools.") { register, list, show, fail, undeprecate };
     }
 
     private static async Task<string> ReadInputAsync(FileInfo? file, CancellationToken ct)

@@ -32,6 +32,39 @@ internal sealed class CliOutput(bool json)
         return 0;
     }
 
+    /// <summary>A <c>tool_status</c> answer: its fields, then tables of recent failures, common failure
+    /// scenarios, negative tags and the latest quality changes.</summary>
+    public int ToolStatus(ProtocolResponse response)
+    {
+        if (response.Error is not null || Json) return Response(response);
+        using var doc = JsonDocument.Parse(response.Json);
+        var root = doc.RootElement;
+        var table = new Table().Border(TableBorder.Rounded).Title(root.GetProperty("tool_id").GetString() ?? "").AddColumn("field").AddColumn("value");
+        foreach (var property in root.EnumerateObject().Where(p => p.Value.ValueKind != JsonValueKind.Array || p.Value.EnumerateArray().All(v => v.ValueKind == JsonValueKind.String)))
+            table.AddRow(Markup.Escape(property.Name), Markup.Escape(Cell(property.Value)));
+        AnsiConsole.Write(table);
+        Section(root, "recent_failures", "recent failures (newest first)", ["at", "severity", "scenario", "error_message"]);
+        Section(root, "common_failures", "common failure scenarios", ["count", "scenario", "latest_error", "last_seen"]);
+        Section(root, "negative_tag_history", "negative tags", ["tag", "added_at", "scenario"]);
+        Section(root, "quality_history", "quality history (latest 10)", ["at", "quality", "reason"], last: 10);
+        return 0;
+    }
+
+    private static void Section(JsonElement root, string name, string title, string[] columns, int? last = null)
+    {
+        if (!root.TryGetProperty(name, out var array) || array.ValueKind != JsonValueKind.Array || array.GetArrayLength() == 0) return;
+        var rows = array.EnumerateArray().ToList();
+        if (last is { } n && rows.Count > n) rows = rows[^n..];
+        RenderRows(title, columns, rows.Select(row => (IReadOnlyList<string>)[.. columns.Select(c => row.TryGetProperty(c, out var v) ? Cell(v) : "-")]));
+    }
+
+    // Times to the second, in UTC, for people: the full ISO form (in --json) wraps table columns.
+    private static string Cell(JsonElement value) =>
+        value.ValueKind == JsonValueKind.String && value.GetString() is { Length: >= 20 } text && text[10] == 'T'
+            && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var at)
+            ? at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)
+            : Render(value);
+
     public static void RenderObject(string json, string? title)
     {
         using var doc = JsonDocument.Parse(json);

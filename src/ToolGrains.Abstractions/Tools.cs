@@ -22,7 +22,19 @@ public sealed record ToolDescriptor(
     /// <summary>Folder of the YAML file; an executable runs there.</summary>
     [property: Id(9)] string? WorkingDirectory,
     /// <summary>The tool's <c>settings</c> as a JSON object text.</summary>
-    [property: Id(10)] string SettingsJson);
+    [property: Id(10)] string SettingsJson)
+{
+    // By value, arrays included (a record compares ImmutableArray by reference): re-registering the same
+    // descriptor, as every silo start does, must be recognized as no change.
+    public bool Equals(ToolDescriptor? other) =>
+        other is not null
+        && Id == other.Id && Version == other.Version && Description == other.Description
+        && Tags.AsSpan().SequenceEqual(other.Tags.AsSpan()) && Quality.Equals(other.Quality) && Kind == other.Kind
+        && Target == other.Target && Args.AsSpan().SequenceEqual(other.Args.AsSpan()) && TimeoutSeconds.Equals(other.TimeoutSeconds)
+        && WorkingDirectory == other.WorkingDirectory && SettingsJson == other.SettingsJson;
+
+    public override int GetHashCode() => HashCode.Combine(Id, Version, Description, Quality, Kind, Target);
+}
 
 /// <summary>The outcome of one call of a tool.</summary>
 [GenerateSerializer, Alias("ToolGrains.ToolOutcome")]
@@ -39,12 +51,39 @@ public sealed record ToolCallResult(
     public bool Succeeded => Outcome == ToolOutcome.Success;
 }
 
-/// <summary>One tool's registration and reputation, keyed by tool id.</summary>
+/// <summary>
+/// One tool's registration and reputation, keyed by tool id (DESIGN.md §2): quality, negative tags,
+/// the semantic memory of its failures, usage and failure counts, quality history, deprecation.
+/// Every method but <see cref="RegisterAsync"/> and <see cref="GetDescriptorAsync"/> refuses an
+/// unregistered tool with <c>tool_not_found</c>.
+/// </summary>
 [Alias("ToolGrains.IToolReputationGrain")]
 public interface IToolReputationGrain : IGrainWithStringKey
 {
+    /// <summary>Registers the tool, or updates its descriptor keeping everything it has learned.</summary>
     [Alias("Register")] Task RegisterAsync(ToolDescriptor descriptor);
+
+    /// <summary>The descriptor, or null when the tool is not registered.</summary>
     [Alias("GetDescriptor")] Task<ToolDescriptor?> GetDescriptorAsync();
+
+    /// <summary>Demotes the tool, derives negative tags and remembers the failure; <c>invalid_request</c>
+    /// for a blank scenario (field <c>scenario</c>) or an unknown severity (field <c>severity</c>).</summary>
+    [Alias("MarkFailure")] Task<MarkFailureResult> MarkFailureAsync(ToolFailureReport report);
+
+    /// <summary>A success: quality recovers by the policy's gain, up to the registered quality.</summary>
+    [Alias("RecordSuccess")] Task<RecordSuccessResult> RecordSuccessAsync();
+
+    /// <summary>How the tool's past failures bear on a scenario (its embedding, and its text for the domain guard).</summary>
+    [Alias("Assess")] Task<ToolAssessment> AssessScenarioAsync(ImmutableArray<float> scenarioEmbedding, string? scenarioText);
+
+    [Alias("GetStatus")] Task<ToolStatus> GetStatusAsync();
+
+    /// <summary>Clears the deprecated flag; the failures that count toward deprecation start again from zero.</summary>
+    [Alias("Undeprecate")] Task<ToolStatus> UndeprecateAsync();
+
+    /// <summary>Adds <paramref name="increment"/> invocations to the usage count. A batch id already applied
+    /// (a redelivered batch of the usage buffer) is ignored, so the count stays exact.</summary>
+    [Alias("AddUsage")] Task AddUsageAsync(long increment, string? batchId = null);
 }
 
 /// <summary>The list of registered tools, keyed "default".</summary>
@@ -54,11 +93,17 @@ public interface IToolCatalogGrain : IGrainWithStringKey
     [Alias("Register")] Task<long> RegisterAsync(ToolDescriptor descriptor);
     [Alias("List")] Task<ImmutableArray<ToolDescriptor>> ListAsync();
     [Alias("Version")] Task<long> GetVersionAsync();
+
+    /// <summary>The tools with their description embeddings, or null when <paramref name="knownVersion"/> is current.</summary>
+    [Alias("GetSnapshot")] Task<CatalogSnapshot?> GetSnapshotAsync(long knownVersion);
 }
 
 /// <summary>Runs a registered tool once (no ranking): the plain, non-resilient call.</summary>
 [Alias("ToolGrains.IToolCallGrain")]
 public interface IToolCallGrain : IGrainWithIntegerKey
 {
+    /// <summary>Calls the tool and counts the call in its usage.</summary>
     [Alias("Call")] Task<ToolCallResult> CallToolAsync(string toolId, string inputJson);
+
+    [Alias("CallWithOptions")] Task<ToolCallResult> CallToolAsync(string toolId, string inputJson, ToolCallOptions options);
 }

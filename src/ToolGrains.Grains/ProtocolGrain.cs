@@ -27,8 +27,9 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
                 "buffer" => await BufferAsync(request),
                 "register_tool" => await RegisterToolAsync(request),
                 "tool_status" => await ToolStatusAsync(request),
+                "mark_tool_failure" => await MarkToolFailureAsync(request),
                 "extract_spec_from_file" => await ExtractSpecAsync(request),
-                _ => await CallRegisteredToolAsync(tool, requestJson),
+                _ => await CallRegisteredToolAsync(tool, request, requestJson),
             };
             return new ProtocolResponse(json, null);
         }
@@ -157,18 +158,96 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
     private async Task<string> ToolStatusAsync(JsonRequest request)
     {
         var toolId = request.RequiredString("tool_id");
-        var descriptor = await GrainFactory.GetGrain<IToolReputationGrain>(toolId).GetDescriptorAsync()
-            ?? throw new ProtocolException(ErrorCodes.ToolNotFound, $"No tool '{toolId}' is registered.", "tool_id");
+        var status = await GrainFactory.GetGrain<IToolReputationGrain>(toolId).GetStatusAsync();
+        return Write(w => WriteToolStatus(w, status));
+    }
+
+    /// <summary>The <c>tool_status</c> answer: descriptor fields, reputation, counts, recent failures and common failure patterns.</summary>
+    internal static void WriteToolStatus(Utf8JsonWriter w, ToolStatus status)
+    {
+        var descriptor = status.Descriptor;
+        w.WriteString("tool_id", descriptor.Id);
+        w.WriteString("version", descriptor.Version);
+        w.WriteString("description", descriptor.Description);
+        w.WriteString("kind", descriptor.Kind.ToString().ToLowerInvariant());
+        w.WriteNumber("quality", status.Quality);
+        w.WriteNumber("registered_quality", status.RegisteredQuality);
+        WriteStrings(w, "tags", descriptor.Tags);
+        WriteStrings(w, "negative_tags", status.NegativeTags.Select(t => t.Tag));
+        w.WriteNumber("usage_count", status.UsageCount);
+        WriteTime(w, "last_used_at", status.LastUsedAt);
+        w.WriteNumber("failure_count", status.FailureCount);
+        WriteTime(w, "last_failure_at", status.LastFailureAt);
+        w.WriteNumber("success_count", status.SuccessCount);
+        w.WriteBoolean("deprecated", status.Deprecated);
+        WriteTime(w, "deprecated_at", status.DeprecatedAt);
+        WriteTime(w, "registered_at", status.RegisteredAt);
+        w.WriteStartArray("recent_failures");
+        foreach (var f in status.RecentFailures)
+        {
+            w.WriteStartObject();
+            w.WriteString("scenario", f.Scenario);
+            WriteNullable(w, "error_message", f.ErrorMessage);
+            w.WriteString("severity", f.Severity);
+            w.WriteString("at", f.At);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("common_failures");
+        foreach (var p in status.CommonFailures)
+        {
+            w.WriteStartObject();
+            w.WriteString("scenario", p.RepresentativeScenario);
+            w.WriteString("latest_scenario", p.LatestScenario);
+            WriteNullable(w, "latest_error", p.LatestError);
+            w.WriteNumber("count", p.Count);
+            w.WriteString("first_seen", p.FirstSeen);
+            w.WriteString("last_seen", p.LastSeen);
+            WriteStrings(w, "domains", p.Domains);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("negative_tag_history");
+        foreach (var t in status.NegativeTags)
+        {
+            w.WriteStartObject();
+            w.WriteString("tag", t.Tag);
+            w.WriteString("added_at", t.AddedAt);
+            w.WriteString("scenario", t.Scenario);
+            WriteNullable(w, "error_message", t.ErrorMessage);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("quality_history");
+        foreach (var q in status.QualityHistory)
+        {
+            w.WriteStartObject();
+            w.WriteString("at", q.At);
+            w.WriteNumber("quality", q.Quality);
+            w.WriteString("reason", q.Reason);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
+    private async Task<string> MarkToolFailureAsync(JsonRequest request)
+    {
+        var toolId = request.RequiredString("tool_id");
+        // Blank and unknown values are refused by the grain, so every client gets the same errors.
+        var report = new ToolFailureReport(
+            request.OptionalString("scenario") ?? "",
+            request.OptionalString("error_message"),
+            request.OptionalString("severity"));
+        var result = await GrainFactory.GetGrain<IToolReputationGrain>(toolId).MarkFailureAsync(report);
         return Write(w =>
         {
-            w.WriteString("tool_id", descriptor.Id);
-            w.WriteString("version", descriptor.Version);
-            w.WriteString("description", descriptor.Description);
-            w.WriteString("kind", descriptor.Kind.ToString().ToLowerInvariant());
-            w.WriteNumber("quality", descriptor.Quality);
-            w.WriteStartArray("tags");
-            foreach (var tag in descriptor.Tags) w.WriteStringValue(tag);
-            w.WriteEndArray();
+            w.WriteString("tool_id", result.ToolId);
+            w.WriteNumber("quality_before", result.QualityBefore);
+            w.WriteNumber("quality_after", result.QualityAfter);
+            WriteStrings(w, "negative_tags_added", result.NegativeTagsAdded);
+            WriteStrings(w, "negative_tags", result.NegativeTags);
+            w.WriteNumber("failure_count", result.FailureCount);
+            w.WriteBoolean("deprecated", result.Deprecated);
         });
     }
 
@@ -178,16 +257,34 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
             request.OptionalBool("summarize") ?? true,
             request.OptionalInt("max_length", 1, int.MaxValue) ?? 10_000);
 
-    private async Task<string> CallRegisteredToolAsync(string tool, string requestJson)
+    private async Task<string> CallRegisteredToolAsync(string tool, JsonRequest request, string requestJson)
     {
         if (await GrainFactory.GetGrain<IToolReputationGrain>(tool).GetDescriptorAsync() is null)
             throw new ProtocolException(ErrorCodes.ToolNotFound,
-                $"Unknown tool '{tool}': not an operation (buffer, register_tool, tool_status, extract_spec_from_file) and not a registered tool.", "tool");
-        var result = await GrainFactory.GetGrain<IToolCallGrain>(0).CallToolAsync(tool, requestJson);
+                $"Unknown tool '{tool}': not an operation (buffer, register_tool, tool_status, mark_tool_failure, extract_spec_from_file) and not a registered tool.", "tool");
+        var options = new ToolCallOptions(DisableTracking: request.OptionalBool("disable_tracking") ?? false);
+        var result = await GrainFactory.GetGrain<IToolCallGrain>(0).CallToolAsync(tool, requestJson, options);
         if (!result.Succeeded)
             throw new ProtocolException(result.Outcome == ToolOutcome.BadRequest ? ErrorCodes.InvalidRequest : "tool_failed",
                 $"Tool '{tool}' {result.Outcome.ToString().ToLowerInvariant()}: {result.Error}", "tool");
         return result.ResultJson!;
+    }
+
+    private static void WriteStrings(Utf8JsonWriter w, string name, IEnumerable<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var value in values) w.WriteStringValue(value);
+        w.WriteEndArray();
+    }
+
+    private static void WriteNullable(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is null) w.WriteNull(name); else w.WriteString(name, value);
+    }
+
+    private static void WriteTime(Utf8JsonWriter w, string name, DateTimeOffset? value)
+    {
+        if (value is { } at) w.WriteString(name, at); else w.WriteNull(name);
     }
 
     private static string Write(Action<Utf8JsonWriter> body)

@@ -5,7 +5,11 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.AI;
 using Orleans.Configuration;
+using ToolGrains.Core.Embeddings;
+using ToolGrains.Core.Reputation;
+using ToolGrains.Embeddings.MiniLM;
 using Orleans.Runtime;
 using ToolGrains.Grains;
 using ToolGrains.Grains.Buffers;
@@ -40,7 +44,9 @@ public static class SiloBuilderExtensions
         if (options.SiloName is { Length: > 0 } siloName) silo.Configure<SiloOptions>(o => o.SiloName = siloName);
         silo.UseToolGrainsClustering(options);
         silo.UseToolGrainsStorage(options);
-        silo.AddToolGrainsServices(section.GetSection("Buffers"));
+        silo.AddToolGrainsServices(section.GetSection("Buffers"), section.GetSection("Reputation"));
+        if (options.Qdrant.Url is { Length: > 0 })
+            silo.Services.Configure<FailureExportOptions>(o => o.Enabled = true);
         silo.Services.AddSingleton<StorageProbe>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ToolDirectoryLoader>();
         silo.Services.AddSingleton<SiloActivity>();
@@ -96,8 +102,14 @@ public static class SiloBuilderExtensions
         return silo;
     }
 
-    /// <summary>The services the grains take: tool runner and built-in tools, buffer options and metrics.</summary>
-    public static ISiloBuilder AddToolGrainsServices(this ISiloBuilder silo, IConfiguration? bufferSection = null)
+    /// <summary>
+    /// The services the grains take: tool runner and built-in tools, buffer options and metrics, the
+    /// embedder (<see cref="ToolGrainsOptions.Embeddings"/>, cached), the reputation policy bound from
+    /// <paramref name="reputationSection"/> (<c>ToolGrains:Reputation</c>, <see cref="QualityPolicy"/> and
+    /// <see cref="ReputationStateOptions"/>; <c>UsageTracking</c> under it), usage tracking, and the
+    /// registration of the built-in usage pass-through at start.
+    /// </summary>
+    public static ISiloBuilder AddToolGrainsServices(this ISiloBuilder silo, IConfiguration? bufferSection = null, IConfiguration? reputationSection = null)
     {
         var services = silo.Services;
         services.TryAddSingleton(TimeProvider.System);
@@ -117,7 +129,58 @@ public static class SiloBuilderExtensions
         services.AddMetrics();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IBuiltinTool, JsonlFileWriterTool>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IBuiltinTool, LogBatchWriterTool>());
+        services.AddToolGrainsReputation(reputationSection);
         return silo;
+    }
+
+    private static void AddToolGrainsReputation(this IServiceCollection services, IConfiguration? reputationSection)
+    {
+        var policy = services.AddOptions<QualityPolicy>();
+        var limits = services.AddOptions<ReputationStateOptions>();
+        var usage = services.AddOptions<UsageTrackingOptions>();
+        if (reputationSection is not null)
+        {
+            policy.Bind(reputationSection);
+            limits.Bind(reputationSection);
+            usage.Bind(reputationSection.GetSection("UsageTracking"));
+        }
+        policy.ValidateOnStart();
+        services.AddSingleton<IValidateOptions<QualityPolicy>>(new DelegateValidator<QualityPolicy>(p => Errors(p.Validate) is { } e ? [$"ToolGrains:Reputation: {e}"] : []));
+        services.AddSingleton<IValidateOptions<ReputationStateOptions>>(new DelegateValidator<ReputationStateOptions>(o => o.Validate()));
+        limits.ValidateOnStart();
+        services.AddSingleton<IValidateOptions<UsageTrackingOptions>>(new DelegateValidator<UsageTrackingOptions>(o => o.Validate()));
+        usage.ValidateOnStart();
+        services.AddOptions<FailureExportOptions>();
+
+        services.TryAddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp =>
+        {
+            var kind = sp.GetService<IOptions<ToolGrainsOptions>>()?.Value.Embeddings ?? EmbeddingKinds.MiniLm;
+            // One model per silo process, shared by every grain; the cache spares repeated scenarios and descriptions.
+            IEmbeddingGenerator<string, Embedding<float>> inner = string.Equals(kind, EmbeddingKinds.Hashing, StringComparison.OrdinalIgnoreCase)
+                ? new HashingEmbeddingGenerator()
+                : new MiniLmEmbeddingGenerator();
+            return new LruCachingEmbeddingGenerator(inner);
+        });
+        services.TryAddKeyedSingleton<TimeProvider>(ReputationClock.Key, (sp, _) => sp.GetRequiredService<TimeProvider>());
+        services.TryAddSingleton<ReputationMetrics>();
+        services.TryAddSingleton<UsageTracker>();
+        services.TryAddSingleton<FailureExport>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IBuiltinTool, ToolUsageUpdateTool>());
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, BuiltinToolRegistrar>();
+    }
+
+    /// <summary>The message of the exception <paramref name="validate"/> throws, or null when it passes.</summary>
+    private static string? Errors(Action validate)
+    {
+        try
+        {
+            validate();
+            return null;
+        }
+        catch (ArgumentException ex)
+        {
+            return ex.Message;
+        }
     }
 
     private static IPAddress FirstNonLoopbackAddress() =>
@@ -126,6 +189,15 @@ public static class SiloBuilderExtensions
             .SelectMany(n => n.GetIPProperties().UnicastAddresses)
             .Select(a => a.Address)
             .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? IPAddress.Loopback;
+
+    private sealed class DelegateValidator<T>(Func<T, IEnumerable<string>> validate) : IValidateOptions<T> where T : class
+    {
+        public ValidateOptionsResult Validate(string? name, T options)
+        {
+            var errors = validate(options).ToList();
+            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        }
+    }
 
     private sealed class BufferOptionsValidator : IValidateOptions<BufferOptions>
     {

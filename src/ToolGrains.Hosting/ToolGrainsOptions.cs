@@ -1,3 +1,4 @@
+using ToolGrains.Core.Reputation;
 using System.Net;
 
 namespace ToolGrains.Hosting;
@@ -43,6 +44,18 @@ public sealed class ToolGrainsOptions
     /// <summary>OTLP endpoint for metrics (e.g. http://127.0.0.1:4317); unset exports none. Default: unset.</summary>
     public string? OtlpEndpoint { get; set; }
 
+    /// <summary>The sentence embedder: <c>minilm</c> (the local all-MiniLM-L6-v2 model, 384 dimensions) or
+    /// <c>hashing</c> (fast, deterministic, knows no synonyms; for tests and small hosts). Default: minilm.</summary>
+    public string Embeddings { get; set; } = EmbeddingKinds.MiniLm;
+
+    /// <summary>Qdrant, the optional shared failure memory; unset <c>Url</c> writes nothing to Qdrant. Default: unset.</summary>
+    public QdrantSettings Qdrant { get; set; } = new();
+
+    /// <summary>The <c>Reputation</c> section as the reputation policy (demotions, recovery, deprecation thresholds,
+    /// similarity, half-life; each default on <see cref="QualityPolicy"/>), read here so that start-up checks refuse a bad value
+    /// with its key. The silo binds the same section into <c>IOptions&lt;QualityPolicy&gt;</c>.</summary>
+    public QualityPolicy Reputation { get; set; } = new();
+
     public bool IsPostgres => string.Equals(Storage, "postgres", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Every configuration error, each naming its key; empty when the options are usable.</summary>
@@ -63,7 +76,51 @@ public sealed class ToolGrainsOptions
             yield return $"ToolGrains:AdvertisedIp: '{ip}' is not an IP address.";
         if (string.IsNullOrWhiteSpace(ClusterId)) yield return "ToolGrains:ClusterId: must not be empty.";
         if (string.IsNullOrWhiteSpace(ServiceId)) yield return "ToolGrains:ServiceId: must not be empty.";
+        if (!EmbeddingKinds.IsKnown(Embeddings))
+            yield return $"ToolGrains:Embeddings: unknown embedder '{Embeddings}'; expected 'minilm' or 'hashing'.";
+        if (Qdrant.Url is { Length: > 0 } qdrant && (!Uri.TryCreate(qdrant, UriKind.Absolute, out var qdrantUri) || qdrantUri.Scheme is not ("http" or "https")))
+            yield return $"ToolGrains:Qdrant:Url: '{qdrant}' is not an http(s) URL (the gRPC endpoint, e.g. http://127.0.0.1:6334).";
+        if (string.IsNullOrWhiteSpace(Qdrant.Collection))
+            yield return "ToolGrains:Qdrant:Collection: must not be empty.";
+        if (ReputationError() is { } reputation)
+            yield return $"ToolGrains:Reputation: {reputation}";
         if (OtlpEndpoint is { Length: > 0 } otlp && !Uri.TryCreate(otlp, UriKind.Absolute, out _))
             yield return $"ToolGrains:OtlpEndpoint: '{otlp}' is not an absolute URI.";
     }
+
+    private string? ReputationError()
+    {
+        try
+        {
+            Reputation.Validate();
+            return null;
+        }
+        catch (ArgumentException ex)
+        {
+            return ex.Message.Split('\n')[0];
+        }
+    }
+}
+
+/// <summary>The <c>ToolGrains:Embeddings</c> values.</summary>
+public static class EmbeddingKinds
+{
+    public const string MiniLm = "minilm";
+    public const string Hashing = "hashing";
+
+    public static bool IsKnown(string? kind) =>
+        string.Equals(kind, MiniLm, StringComparison.OrdinalIgnoreCase) || string.Equals(kind, Hashing, StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>The <c>ToolGrains:Qdrant</c> section.</summary>
+public sealed class QdrantSettings
+{
+    /// <summary>Qdrant's gRPC endpoint (e.g. <c>http://127.0.0.1:6334</c>); unset exports no failures. Default: unset.</summary>
+    public string? Url { get; set; }
+
+    /// <summary>The collection failures are written to (created on first use). Default: <c>tool_failures</c>.</summary>
+    public string Collection { get; set; } = "tool_failures";
+
+    /// <summary>Qdrant API key, if the server requires one. Default: none.</summary>
+    public string? ApiKey { get; set; }
 }

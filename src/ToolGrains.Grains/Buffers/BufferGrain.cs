@@ -25,6 +25,7 @@ public sealed class BufferGrain : Grain, IBufferGrain, IRemindable
     private readonly TimeProvider _time;
     private readonly ILogger<BufferGrain> _logger;
     private readonly BufferMetrics _metrics;
+    private readonly UsageTracker _usage;
     private readonly WriteCoalescer _persist;
     private IGrainTimer? _pump;
     private bool _reminderRegistered;
@@ -35,8 +36,10 @@ public sealed class BufferGrain : Grain, IBufferGrain, IRemindable
 
     public BufferGrain(
         [PersistentState("buffer", StorageNames.Default)] IPersistentState<BufferState> state,
-        ToolRunner runner, IOptions<BufferOptions> options, TimeProvider time, ILogger<BufferGrain> logger, BufferMetrics metrics)
+        ToolRunner runner, IOptions<BufferOptions> options, TimeProvider time, ILogger<BufferGrain> logger, BufferMetrics metrics,
+        UsageTracker usage)
     {
+        _usage = usage;
         _state = state;
         _runner = runner;
         _options = options.Value;
@@ -293,7 +296,11 @@ public sealed class BufferGrain : Grain, IBufferGrain, IRemindable
         if (descriptor is null)
             result = new ToolCallResult(toolId ?? "", ToolOutcome.Failure, null, $"Pass-through tool '{toolId}' is not registered.", 0);
         else
+        {
             result = await _runner.RunAsync(descriptor, BatchJson(batch));
+            // A pass-through call is a tool invocation like any other (the tracker skips the usage buffer's own).
+            await _usage.TrackAsync(descriptor.Id, BufferId);
+        }
         _metrics.PassThroughCalls.Add(1);
 
         if (result.Succeeded)

@@ -1,66 +1,94 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.AI;
 using Orleans.Concurrency;
 
 namespace ToolGrains.Grains.Tools;
 
-[GenerateSerializer, Alias("ToolGrains.ToolReputationState")]
-public sealed class ToolReputationState
-{
-    [Id(0)] public ToolDescriptor? Descriptor { get; set; }
-    [Id(1)] public DateTimeOffset RegisteredAt { get; set; }
-}
-
-/// <summary>One tool's registration (and, as it grows, its reputation).</summary>
-public sealed class ToolReputationGrain(
-    [PersistentState("tool", StorageNames.Default)] IPersistentState<ToolReputationState> state,
-    TimeProvider time) : Grain, IToolReputationGrain
-{
-    public async Task RegisterAsync(ToolDescriptor descriptor)
-    {
-        if (descriptor.Id != this.GetPrimaryKeyString())
-            throw new ArgumentException($"Descriptor id '{descriptor.Id}' does not match the grain key '{this.GetPrimaryKeyString()}'.");
-        state.State.Descriptor = descriptor;
-        state.State.RegisteredAt = time.GetUtcNow();
-        await state.WriteStateAsync();
-    }
-
-    public Task<ToolDescriptor?> GetDescriptorAsync() => Task.FromResult(state.State.Descriptor);
-}
-
 [GenerateSerializer, Alias("ToolGrains.ToolCatalogState")]
 public sealed class ToolCatalogState
 {
+    // Id 0 held the descriptors alone before description embeddings were kept; it is read once and moved.
     [Id(0)] public Dictionary<string, ToolDescriptor> Tools { get; set; } = [];
     [Id(1)] public long Version { get; set; }
+    [Id(2)] public Dictionary<string, CatalogTool> Entries { get; set; } = [];
 }
 
-/// <summary>The registered tools; invokers read it often and cache it by version.</summary>
+/// <summary>
+/// The registered tools with the embeddings of their descriptions, computed once at registration.
+/// Invokers read it often and cache it by version (<see cref="GetSnapshotAsync"/>), so it is read-only
+/// for them and changes only when a tool is registered.
+/// </summary>
 public sealed class ToolCatalogGrain(
-    [PersistentState("catalog", StorageNames.Default)] IPersistentState<ToolCatalogState> state) : Grain, IToolCatalogGrain
+    [PersistentState("catalog", StorageNames.Default)] IPersistentState<ToolCatalogState> state,
+    IEmbeddingGenerator<string, Embedding<float>> embeddings) : Grain, IToolCatalogGrain
 {
+    private CatalogSnapshot? _snapshot;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.Tools.Count > 0)
+        {
+            // State written before embeddings were kept: embed those descriptions once.
+            foreach (var descriptor in state.State.Tools.Values)
+                state.State.Entries[descriptor.Id] = await EmbedAsync(descriptor);
+            state.State.Tools.Clear();
+            state.State.Version++;
+            await state.WriteStateAsync();
+        }
+        await base.OnActivateAsync(cancellationToken);
+    }
+
     public async Task<long> RegisterAsync(ToolDescriptor descriptor)
     {
         await GrainFactory.GetGrain<IToolReputationGrain>(descriptor.Id).RegisterAsync(descriptor);
-        state.State.Tools[descriptor.Id] = descriptor;
+        var entries = state.State.Entries;
+        if (entries.TryGetValue(descriptor.Id, out var known) && known.Descriptor == descriptor)
+            return state.State.Version; // Unchanged (a silo start re-reading tools/*.yaml): invokers keep their copy.
+        var entry = known is not null && known.Descriptor.Description == descriptor.Description
+            ? known with { Descriptor = descriptor }
+            : await EmbedAsync(descriptor);
+        entries[descriptor.Id] = entry;
         state.State.Version++;
+        _snapshot = null;
         await state.WriteStateAsync();
         return state.State.Version;
     }
 
     public Task<ImmutableArray<ToolDescriptor>> ListAsync() =>
-        Task.FromResult(state.State.Tools.Values.OrderBy(t => t.Id, StringComparer.Ordinal).ToImmutableArray());
+        Task.FromResult(state.State.Entries.Values.Select(e => e.Descriptor).OrderBy(t => t.Id, StringComparer.Ordinal).ToImmutableArray());
 
     public Task<long> GetVersionAsync() => Task.FromResult(state.State.Version);
+
+    public Task<CatalogSnapshot?> GetSnapshotAsync(long knownVersion)
+    {
+        if (knownVersion == state.State.Version) return Task.FromResult<CatalogSnapshot?>(null);
+        // Built once per version and shared by every caller: it is immutable.
+        _snapshot ??= new CatalogSnapshot(state.State.Version,
+            [.. state.State.Entries.Values.OrderBy(e => e.Descriptor.Id, StringComparer.Ordinal)]);
+        return Task.FromResult<CatalogSnapshot?>(_snapshot);
+    }
+
+    private async Task<CatalogTool> EmbedAsync(ToolDescriptor descriptor)
+    {
+        var embedding = (await embeddings.GenerateAsync([descriptor.Description])).Single();
+        var model = embedding.ModelId ?? embeddings.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId;
+        return new CatalogTool(descriptor, [.. embedding.Vector.Span], model);
+    }
 }
 
-/// <summary>The plain call of one registered tool, on whichever silo the caller is.</summary>
+/// <summary>The plain call of one registered tool, on whichever silo the caller is; counted in the tool's usage.</summary>
 [StatelessWorker]
-public sealed class ToolCallGrain(ToolRunner runner) : Grain, IToolCallGrain
+public sealed class ToolCallGrain(ToolRunner runner, UsageTracker usage) : Grain, IToolCallGrain
 {
-    public async Task<ToolCallResult> CallToolAsync(string toolId, string inputJson)
+    public Task<ToolCallResult> CallToolAsync(string toolId, string inputJson) =>
+        CallToolAsync(toolId, inputJson, new ToolCallOptions());
+
+    public async Task<ToolCallResult> CallToolAsync(string toolId, string inputJson, ToolCallOptions options)
     {
         var descriptor = await GrainFactory.GetGrain<IToolReputationGrain>(toolId).GetDescriptorAsync()
             ?? throw new ToolGrainsException(ErrorCodes.ToolNotFound, $"No tool '{toolId}' is registered.", "tool_id");
-        return await runner.RunAsync(descriptor, inputJson);
+        var result = await runner.RunAsync(descriptor, inputJson);
+        if (!options.DisableTracking) await usage.TrackAsync(toolId);
+        return result;
     }
 }

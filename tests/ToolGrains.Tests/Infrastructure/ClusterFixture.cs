@@ -28,6 +28,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.UseToolGrainsStorage(new ToolGrainsOptions { DataDir = dataDir });
+            // Buffer tests do not test semantics: the hashing embedder spares them loading the model.
+            silo.Services.Configure<ToolGrainsOptions>(o => o.Embeddings = EmbeddingKinds.Hashing);
             silo.AddToolGrainsServices();
             silo.Services.AddSingleton<IBuiltinTool, ControllableTool>();
             silo.Services.Configure<BufferOptions>(o =>

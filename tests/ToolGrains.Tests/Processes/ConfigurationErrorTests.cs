@@ -56,4 +56,23 @@ public sealed class ConfigurationErrorTests
         Assert.Contains("ToolGrains:DataDir", log);
         Assert.DoesNotContain("   at ", log); // one line, not a stack trace
     }
+
+    [Fact]
+    public async Task An_unknown_embedder()
+    {
+        var (exit, log) = await StartWithAsync(new() { ["Embeddings"] = "word2vec" });
+        Assert.NotEqual(0, exit);
+        Assert.Contains("ToolGrains:Embeddings", log);
+        Assert.Contains("word2vec", log);
+    }
+
+    [Fact]
+    public async Task A_reputation_policy_out_of_range()
+    {
+        var (exit, log) = await StartWithAsync(new() { ["Reputation:HighDemotion"] = "1.5" });
+        Assert.NotEqual(0, exit);
+        Assert.Contains("ToolGrains:Reputation", log);
+        Assert.Contains("HighDemotion", log);
+        Assert.DoesNotContain("   at ", log);
+    }
 }

@@ -1,0 +1,60 @@
+using System.Text.Json;
+
+namespace ToolGrains.Grains.Tools;
+
+/// <summary>
+/// The built-in <c>tool_usage_update</c>: items <c>{"tool_id", "increment"}</c> (increment a positive
+/// integer, default 1) are summed per tool and each tool's reputation is updated once per batch, with
+/// the batch id so that a redelivered batch is not counted twice. An item that names no registered
+/// tool or is malformed is skipped and reported, so one bad item cannot block the batch forever.
+/// </summary>
+public sealed class ToolUsageUpdateTool(IGrainFactory grains) : IBuiltinTool
+{
+    public const string BuiltinName = "tool_usage_update";
+
+    public string Name => BuiltinName;
+
+    public async Task<string> InvokeAsync(ToolDescriptor descriptor, JsonElement input, CancellationToken cancellationToken)
+    {
+        var (batchId, items) = BatchInput.Read(input);
+        var perTool = new Dictionary<string, long>(StringComparer.Ordinal);
+        var skipped = new List<string>();
+        foreach (var item in items)
+        {
+            if (item.ValueKind != JsonValueKind.Object
+                || !item.TryGetProperty("tool_id", out var id) || id.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(id.GetString()))
+            {
+                skipped.Add("an item without a tool_id");
+                continue;
+            }
+            long increment = 1;
+            if (item.TryGetProperty("increment", out var inc) && (inc.ValueKind != JsonValueKind.Number || !inc.TryGetInt64(out increment) || increment < 1))
+            {
+                skipped.Add($"{id.GetString()}: increment is not a positive integer");
+                continue;
+            }
+            perTool[id.GetString()!] = perTool.GetValueOrDefault(id.GetString()!) + increment;
+        }
+        // One call per tool, in parallel: the tools' grains are independent.
+        var updates = perTool.Select(async pair =>
+        {
+            try
+            {
+                await grains.GetGrain<IToolReputationGrain>(pair.Key).AddUsageAsync(pair.Value, batchId);
+                return (string?)null;
+            }
+            catch (ToolGrainsException ex) when (ex.Code == ErrorCodes.ToolNotFound)
+            {
+                return $"{pair.Key}: not registered";
+            }
+        });
+        skipped.AddRange((await Task.WhenAll(updates)).OfType<string>());
+        return JsonSerializer.Serialize(new
+        {
+            batch_id = batchId,
+            items = items.Count,
+            tools = perTool.Count,
+            skipped,
+        });
+    }
+}
