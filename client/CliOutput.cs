@@ -50,6 +50,30 @@ internal sealed class CliOutput(bool json)
         return 0;
     }
 
+    /// <summary>A <c>resilient_tool_call</c> answer: one row per attempt with its score breakdown, then the result.
+    /// Exit code 0 when a tool succeeded, 1 when every attempt failed (with --json too).</summary>
+    public int Attempts(ProtocolResponse response)
+    {
+        using var doc = JsonDocument.Parse(response.Json);
+        var root = doc.RootElement;
+        var success = root.GetProperty("success").GetBoolean();
+        if (Json)
+        {
+            Console.Out.WriteLine(response.Json);
+            return success ? 0 : 1;
+        }
+        var title = success
+            ? $"succeeded with {root.GetProperty("tool_id").GetString()} ({root.GetProperty("attempts").GetArrayLength()} attempt(s) of {root.GetProperty("candidates").GetInt32()} candidate(s))"
+            : $"every attempt failed ({root.GetProperty("attempts").GetArrayLength()} of {root.GetProperty("candidates").GetInt32()} candidate(s))";
+        string[] columns = ["tool_id", "score", "similarity", "failure_demotion", "quality", "outcome", "severity", "duration_ms", "error"];
+        RenderRows(title, ["#", .. columns], root.GetProperty("attempts").EnumerateArray().Select((a, i) =>
+            (IReadOnlyList<string>)[(i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                .. columns.Select(c => a.GetProperty(c) is var v && v.ValueKind == JsonValueKind.Number ? v.GetDouble().ToString(c == "duration_ms" ? "0" : "0.000", System.Globalization.CultureInfo.InvariantCulture) : Render(v))]));
+        if (success) AnsiConsole.WriteLine(root.GetProperty("result").GetRawText());
+        else Console.Error.WriteLine("toolgrains: every attempt failed");
+        return success ? 0 : 1;
+    }
+
     private static void Section(JsonElement root, string name, string title, string[] columns, int? last = null)
     {
         if (!root.TryGetProperty(name, out var array) || array.ValueKind != JsonValueKind.Array || array.GetArrayLength() == 0) return;
