@@ -54,6 +54,17 @@ public sealed record InvocationAttempt(
     [property: Id(8)] string? Severity,
     [property: Id(9)] bool NegativeTagHit);
 
+/// <summary>A candidate as ranked for a scenario, best first: the score breakdown without running anything.</summary>
+[GenerateSerializer, Immutable, Alias("ToolGrains.RankedCandidate")]
+public sealed record RankedCandidate(
+    [property: Id(0)] string ToolId,
+    [property: Id(1)] double Score,
+    [property: Id(2)] double Similarity,
+    [property: Id(3)] double FailureDemotion,
+    [property: Id(4)] double Quality,
+    [property: Id(5)] bool NegativeTagHit,
+    [property: Id(6)] ImmutableArray<string> MatchedNegativeTags);
+
 /// <summary>The answer of a resilient call: which tool succeeded with what, and every attempt in order.
 /// When every attempt failed, <see cref="Success"/> is false and nothing is thrown.</summary>
 /// <param name="ResultJson">The successful tool's JSON output; null when none succeeded.</param>
@@ -77,6 +88,10 @@ public interface IResilientInvokerGrain : IGrainWithIntegerKey
     /// <c>no_candidates</c> (field <c>tags</c>) when no registered, non-deprecated tool carries every tag, and
     /// <c>invalid_request</c> naming the field for a blank scenario, input that is not JSON or max_attempts below 1.</summary>
     [Alias("Invoke")] Task<ResilientCallResult> InvokeAsync(ResilientCallRequest request);
+
+    /// <summary>The ranking <see cref="InvokeAsync"/> would try, best first (of the shortlisted candidates), without
+    /// running any tool: why a tool would be chosen. Same validation and errors as <see cref="InvokeAsync"/>.</summary>
+    [Alias("Rank")] Task<ImmutableArray<RankedCandidate>> RankAsync(ResilientCallRequest request);
 }
 
 /// <summary>The tool calls as one-liners on any <see cref="IGrainFactory"/> (an <c>IClusterClient</c>, or a grain's <c>GrainFactory</c>).</summary>

@@ -29,22 +29,9 @@ public sealed class ResilientInvokerGrain(
 
     public async Task<ResilientCallResult> InvokeAsync(ResilientCallRequest request)
     {
-        var (scenario, tags, deadline) = Validate(request);
         var started = time.GetTimestamp();
-        var embedding = (await embeddings.GenerateAsync([scenario])).Single().Vector;
-        var view = await catalog.GetAsync();
-        var ranking = new RankingRequest(scenario, embedding, tags);
-
-        // Similarity alone from the cached catalog; reputations only for the shortlist (ToolRanking's remarks).
-        var shortlist = ToolRanking.Shortlist(ranking, view.Candidates, Math.Max(O.ShortlistSize, request.MaxAttempts));
-        var scenarioVector = ImmutableArray.Create(embedding.Span);
-        var assessed = await Task.WhenAll(shortlist.Select(s => AssessAsync(s.Candidate, scenarioVector, scenario)));
-        var ranked = ToolRanking.Rank(ranking, assessed.OfType<ToolCandidate>());
-        if (ranked.Count == 0)
-            throw new ToolGrainsException(ErrorCodes.NoCandidates, tags.Length == 0
-                ? "No registered, non-deprecated tool to try."
-                : $"No registered, non-deprecated tool carries all of the tags [{string.Join(", ", tags)}].", "tags");
-
+        var (scenario, tags, deadline) = Validate(request);
+        var (ranked, view, scenarioVector) = await RankCoreAsync(scenario, tags, request.MaxAttempts);
         var attempts = ImmutableArray.CreateBuilder<InvocationAttempt>();
         var track = !(request.Options?.DisableTracking ?? false);
         foreach (var tool in ranked.Take(request.MaxAttempts))
@@ -58,6 +45,33 @@ public sealed class ResilientInvokerGrain(
             if (attempt.DeadlineReached) break;
         }
         return new ResilientCallResult(false, null, null, attempts.ToImmutable(), ranked.Count);
+    }
+
+    public async Task<ImmutableArray<RankedCandidate>> RankAsync(ResilientCallRequest request)
+    {
+        var (scenario, tags, _) = Validate(request);
+        var (ranked, _, _) = await RankCoreAsync(scenario, tags, request.MaxAttempts);
+        return [.. ranked.Select(t => new RankedCandidate(t.ToolId, Math.Round(t.Score, 6), Math.Round(t.Similarity, 6),
+            Math.Round(t.FailureDemotion, 6), Math.Round(t.Quality, 6), t.NegativeTagHit, [.. t.MatchedNegativeTags]))];
+    }
+
+    private async Task<(IReadOnlyList<RankedTool> Ranked, CatalogView View, ImmutableArray<float> Embedding)> RankCoreAsync(
+        string scenario, string[] tags, int maxAttempts)
+    {
+        var embedding = (await embeddings.GenerateAsync([scenario])).Single().Vector;
+        var view = await catalog.GetAsync();
+        var ranking = new RankingRequest(scenario, embedding, tags);
+
+        // Similarity alone from the cached catalog; reputations only for the shortlist (ToolRanking's remarks).
+        var shortlist = ToolRanking.Shortlist(ranking, view.Candidates, Math.Max(O.ShortlistSize, maxAttempts));
+        var scenarioVector = ImmutableArray.Create(embedding.Span);
+        var assessed = await Task.WhenAll(shortlist.Select(s => AssessAsync(s.Candidate, scenarioVector, scenario)));
+        var ranked = ToolRanking.Rank(ranking, assessed.OfType<ToolCandidate>());
+        if (ranked.Count == 0)
+            throw new ToolGrainsException(ErrorCodes.NoCandidates, tags.Length == 0
+                ? "No registered, non-deprecated tool to try."
+                : $"No registered, non-deprecated tool carries all of the tags [{string.Join(", ", tags)}].", "tags");
+        return (ranked, view, scenarioVector);
     }
 
     private (string Scenario, string[] Tags, TimeSpan Deadline) Validate(ResilientCallRequest request)
