@@ -31,7 +31,7 @@ public sealed class ResilientInvokerTests(InvokerClusterFixture fixture)
         Assert.Equal("Bonjour monde", JsonDocument.Parse(result.ResultJson!).RootElement.GetProperty("translation").GetString());
         Assert.True(result.Attempts.Zip(result.Attempts.Skip(1)).All(p => p.First.Score >= p.Second.Score), "tried in descending score");
         Assert.InRange(result.Attempts[1].DurationMs, 1900, 10_000); // google_translate killed at its 2 s timeout, not after its 30 s sleep
-        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"took {started.Elapsed}");
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(45), $"took {started.Elapsed}");
 
         var nmt = await fixture.Tool("nmt_translator").GetStatusAsync();
         Assert.Equal(0.80, nmt.Quality, 6);
@@ -183,7 +183,7 @@ public sealed class ResilientInvokerTests(InvokerClusterFixture fixture)
         Assert.Contains("not JSON", byTool["invalid"].Error);
         Assert.Contains("no output", byTool["silent"].Error);
         Assert.All(new[] { "gigabytes", "invalid", "silent" }, t => Assert.Equal((AttemptOutcomes.Failure, "high"), (byTool[t].Outcome, byTool[t].Severity)));
-        Assert.True(started.Elapsed < TimeSpan.FromSeconds(30), $"took {started.Elapsed}");
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(60), $"took {started.Elapsed}");
         Assert.Equal(0.95, (await fixture.Tool("hangs_" + tag).GetStatusAsync()).Quality, 6);
         Assert.Equal(0.90, (await fixture.Tool("silent_" + tag).GetStatusAsync()).Quality, 6);
     }
