@@ -73,6 +73,7 @@ internal static class InvokeBench
         // Interleaved rounds, so that the noise of a shared machine falls on both sides alike.
         var direct = new List<double>(calls);
         var resilient = new List<double>(calls);
+        var rankOnly = new List<double>(calls);
         const int round = 100;
         for (var done = 0; done < calls; done += round)
         {
@@ -89,14 +90,22 @@ internal static class InvokeBench
                 resilient.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
                 if (!result.Success) throw new InvalidOperationException("the no-op failed");
             }
+            for (var i = 0; i < round; i++)
+            {
+                var t = Stopwatch.GetTimestamp();
+                await invoker.RankAsync(request);
+                rankOnly.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+            }
         }
         direct.Sort();
         resilient.Sort();
+        rankOnly.Sort();
         double P(List<double> l, double q) => l[Math.Min(l.Count - 1, (int)(l.Count * q))];
         Console.WriteLine($"\n{calls:N0} calls each, 1 caller, in-process cluster, SQLite storage, MiniLM (scenario cached), shortlist 20");
         Console.WriteLine($"{"",28} {"p50 ms",8} {"p99 ms",8}");
         Console.WriteLine($"{"direct CallToolAsync(noop)",28} {P(direct, 0.5),8:0.000} {P(direct, 0.99),8:0.000}");
         Console.WriteLine($"{"CallToolResilientAsync",28} {P(resilient, 0.5),8:0.000} {P(resilient, 0.99),8:0.000}");
+        Console.WriteLine($"{"RankAsync (no run, no writes)",28} {P(rankOnly, 0.5),8:0.000} {P(rankOnly, 0.99),8:0.000}");
         Console.WriteLine($"{"invoker overhead",28} {P(resilient, 0.5) - P(direct, 0.5),8:0.000} {P(resilient, 0.99) - P(direct, 0.99),8:0.000}   ratio p50 {P(resilient, 0.5) / P(direct, 0.5):0.00}x");
         Console.WriteLine("goal: overhead <= 1 ms at p50");
         return 0;
@@ -106,37 +115,60 @@ internal static class InvokeBench
     {
         var calls = Options.Int(args, "--calls", 500);
         var seed = Options.Int(args, "--seed", 42);
-        await using var cluster = await StartAsync();
-        var client = cluster.Client;
-        var catalog = client.GetGrain<IToolCatalogGrain>("default");
 
-        // Hidden truth: which languages each tool fails on. Descriptions and declared qualities do not tell.
-        (string Id, string Description, double Quality, string[] FailsOn)[] tools =
+        // Hidden truth: what each tool fails on. Descriptions and declared qualities do not tell.
+        // 1. By language: a failure names the language, so negative tags (not-for-rust) carry the lesson.
+        string[] codeTemplates = ["analyze {0} code", "lint this {0} file", "check the {0} source for bugs", "review my {0} snippet", "find problems in {0} code"];
+        await RouteAsync("by language (negative tags)", calls, seed,
         [
             ("route_polyglot", "Analyzes code in any programming language", 0.95, ["javascript", "rust", "sql"]),
             ("route_linter", "Lints source files for common mistakes", 0.90, ["python", "yaml"]),
             ("route_checker", "Checks code quality and style", 0.85, ["json", "rust"]),
             ("route_reviewer", "Reviews source code and reports problems", 0.80, ["javascript", "python", "sql"]),
             ("route_basic", "Basic analysis of text files", 0.60, ["yaml", "json"]),
-        ];
+        ],
+        [.. new[] { "python", "javascript", "rust", "sql", "yaml", "json" }.Select(l => (l, codeTemplates.Select(t => string.Format(System.Globalization.CultureInfo.InvariantCulture, t, l)).ToArray()))]);
+
+        // 2. By kind of task, in words no negative-tag vocabulary knows: only the semantic failure memory (a
+        // similar past failure demotes by 0.3) carries the lesson to differently worded requests.
+        await RouteAsync("by task (semantic failure memory only)", calls, seed,
+        [
+            ("text_swiss", "Does anything with text documents", 0.95, ["summarize", "translate"]),
+            ("text_pro", "Professional text processing service", 0.90, ["extract", "classify"]),
+            ("text_lite", "Lightweight text utility", 0.80, ["summarize", "extract"]),
+            ("text_basic", "Simple text helper", 0.70, ["translate", "classify"]),
+        ],
+        [
+            ("summarize", ["summarize this article", "give me a short summary of the report", "condense these meeting notes", "write a brief abstract of the paper"]),
+            ("translate", ["translate this letter into german", "render the text in spanish", "convert the paragraph to french", "translate the email to italian"]),
+            ("extract", ["extract the names and dates from this text", "pull the invoice numbers out of the document", "find all email addresses in the text", "extract key entities from the article"]),
+            ("classify", ["classify the sentiment of this review", "label this ticket by topic", "categorize the support request", "decide whether this message is spam"]),
+        ]);
+        return 0;
+    }
+
+    private static async Task RouteAsync(
+        string title, int calls, int seed, (string Id, string Description, double Quality, string[] FailsOn)[] tools, (string Kind, string[] Phrasings)[] kinds)
+    {
+        await using var cluster = await StartAsync();
+        var client = cluster.Client;
+        var catalog = client.GetGrain<IToolCatalogGrain>("default");
         foreach (var t in tools)
             await catalog.RegisterAsync(new ToolDescriptor(t.Id, "1.0.0", t.Description, ["route"], t.Quality, ToolKind.Builtin, "bench_oracle", [], 30, null,
                 JsonSerializer.Serialize(new { fails_on = t.FailsOn })));
-        string[] languages = ["python", "javascript", "rust", "sql", "yaml", "json"];
-        string[] templates = ["analyze {0} code", "lint this {0} file", "check the {0} source for bugs", "review my {0} snippet", "find problems in {0} code"];
         var random = new Random(seed);
         var invoker = client.GetGrain<IResilientInvokerGrain>(0);
 
-        // What picking blindly would give: the chance that a uniformly random tool works for a language.
-        var blind = languages.Average(l => tools.Count(t => !t.FailsOn.Contains(l)) / (double)tools.Length);
-        Console.WriteLine($"{tools.Length} tools, {languages.Length} languages, {templates.Length} phrasings, {calls} calls, seed {seed}; a blind first pick works {blind:P0} of the time, an oracle's 100%");
+        // What picking blindly would give: the chance that a uniformly random tool works for a kind.
+        var blind = kinds.Average(k => tools.Count(t => !t.FailsOn.Contains(k.Kind)) / (double)tools.Length);
+        Console.WriteLine($"\n[{title}] {tools.Length} tools, {kinds.Length} kinds x {kinds[0].Phrasings.Length} phrasings, {calls} calls, seed {seed}; a blind first pick works {blind:P0}, an oracle's 100 %");
         Console.WriteLine($"{"calls",10} {"first-attempt success",22} {"mean attempts",14} {"all failed",11}");
         int firstOk = 0, attempts = 0, failed = 0;
         for (var i = 1; i <= calls; i++)
         {
-            var language = languages[random.Next(languages.Length)];
-            var scenario = string.Format(System.Globalization.CultureInfo.InvariantCulture, templates[random.Next(templates.Length)], language);
-            var result = await invoker.InvokeAsync(new ResilientCallRequest(scenario, JsonSerializer.Serialize(new { language }), ["route"], tools.Length));
+            var (kind, phrasings) = kinds[random.Next(kinds.Length)];
+            var scenario = phrasings[random.Next(phrasings.Length)];
+            var result = await invoker.InvokeAsync(new ResilientCallRequest(scenario, JsonSerializer.Serialize(new { kind }), ["route"], tools.Length));
             if (result.Attempts[0].Outcome == AttemptOutcomes.Success) firstOk++;
             if (!result.Success) failed++;
             attempts += result.Attempts.Length;
@@ -149,9 +181,8 @@ internal static class InvokeBench
         foreach (var t in tools)
         {
             var s = await client.GetGrain<IToolReputationGrain>(t.Id).GetStatusAsync();
-            Console.WriteLine($"  {t.Id,-16} fails on {string.Join(",", t.FailsOn),-24} quality {s.Quality:0.00}  negative tags {string.Join(",", s.NegativeTags.Select(n => n.Tag))}{(s.Deprecated ? "  DEPRECATED" : "")}");
+            Console.WriteLine($"  {t.Id,-16} fails on {string.Join(",", t.FailsOn),-22} quality {s.Quality:0.00}  failure patterns {s.CommonFailures.Length}  negative tags [{string.Join(",", s.NegativeTags.Select(n => n.Tag))}]{(s.Deprecated ? "  DEPRECATED" : "")}");
         }
-        return 0;
     }
 
     private static async Task<InProcessTestCluster> StartAsync()
@@ -169,16 +200,16 @@ internal static class InvokeBench
         return cluster;
     }
 
-    /// <summary>Fails when the input's <c>language</c> is in the tool's hidden <c>settings.fails_on</c>.</summary>
+    /// <summary>Fails when the input's <c>kind</c> is in the tool's hidden <c>settings.fails_on</c>.</summary>
     private sealed class OracleTool : IBuiltinTool
     {
         public string Name => "bench_oracle";
 
         public Task<string> InvokeAsync(ToolDescriptor descriptor, JsonElement input, CancellationToken cancellationToken)
         {
-            var language = input.GetProperty("language").GetString();
+            var kind = input.GetProperty("kind").GetString();
             var failsOn = JsonDocument.Parse(descriptor.SettingsJson).RootElement.GetProperty("fails_on").EnumerateArray().Select(e => e.GetString());
-            if (failsOn.Contains(language)) throw new InvalidOperationException($"UnsupportedLanguageError: {language}");
+            if (failsOn.Contains(kind)) throw new InvalidOperationException($"cannot handle {kind}");
             return Task.FromResult("""{"ok":true}""");
         }
     }
