@@ -53,7 +53,7 @@ internal static class CliApp
 
     private static Command CallCommand()
     {
-        var tool = new Argument<string>("TOOL") { Description = "Operation (buffer, register_tool, tool_status) or a registered tool id" };
+        var tool = new Argument<string>("TOOL") { Description = "Operation (buffer, register_tool, tool_status, mark_tool_failure) or a registered tool id" };
         var input = new Option<FileInfo?>("--input") { Description = "Read the request from FILE instead of stdin" };
         var lines = new Option<bool>("--lines") { Description = "One request per line; one response per line" };
         var command = new Command("call", """
@@ -205,21 +205,30 @@ internal static class CliApp
             return failed.Count == 0 ? 0 : ErrorCodes.ExitCode(failed[0].Response.Error!.Code);
         }));
 
-        var list = new Command("list", "List the registered tools.");
+        var list = new Command("list", "List the registered tools with their current reputation.");
         list.SetAction((parse, ct) => WithCluster(parse, ct, async (grains, output) =>
         {
             var tools = await grains.GetGrain<IToolCatalogGrain>("default").ListAsync();
+            // One reputation call per tool, concurrently: each tool is its own grain.
+            var statuses = await Task.WhenAll(tools.Select(t => grains.GetGrain<IToolReputationGrain>(t.Id).GetStatusAsync()));
             if (output.Json)
             {
-                Console.Out.WriteLine(JsonSerializer.Serialize(tools.Select(t => new
+                Console.Out.WriteLine(JsonSerializer.Serialize(statuses.Select(s => new
                 {
-                    tool_id = t.Id, version = t.Version, kind = t.Kind.ToString().ToLowerInvariant(), quality = t.Quality, tags = t.Tags, description = t.Description,
+                    tool_id = s.Descriptor.Id, version = s.Descriptor.Version, kind = s.Descriptor.Kind.ToString().ToLowerInvariant(),
+                    quality = s.Quality, registered_quality = s.RegisteredQuality, tags = s.Descriptor.Tags,
+                    negative_tags = s.NegativeTags.Select(t => t.Tag), usage_count = s.UsageCount, failure_count = s.FailureCount,
+                    deprecated = s.Deprecated, description = s.Descriptor.Description,
                 })));
             }
             else
             {
-                CliOutput.RenderRows($"{tools.Length} tool(s)", ["tool", "version", "kind", "quality", "tags", "description"],
-                    tools.Select(t => (IReadOnlyList<string>)[t.Id, t.Version, t.Kind.ToString().ToLowerInvariant(), t.Quality.ToString("0.00"), string.Join(",", t.Tags), t.Description]));
+                CliOutput.RenderRows($"{tools.Length} tool(s)", ["tool", "version", "kind", "quality", "tags", "negative tags", "used", "failed", "description"],
+                    statuses.Select(s => (IReadOnlyList<string>)[
+                        s.Descriptor.Id + (s.Deprecated ? " (deprecated)" : ""), s.Descriptor.Version, s.Descriptor.Kind.ToString().ToLowerInvariant(),
+                        s.Quality.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture), string.Join(",", s.Descriptor.Tags),
+                        string.Join(",", s.NegativeTags.Select(t => t.Tag)), s.UsageCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        s.FailureCount.ToString(System.Globalization.CultureInfo.InvariantCulture), s.Descriptor.Description]));
             }
             return 0;
         }));

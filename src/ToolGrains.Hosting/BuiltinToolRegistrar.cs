@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using ToolGrains.Grains.Tools;
 
@@ -6,10 +7,11 @@ namespace ToolGrains.Hosting;
 
 /// <summary>
 /// Registers the descriptors the cluster's own flows need when they are missing — the usage buffer's
-/// pass-through <c>tool_usage_update</c> — once the silo is active, so that the first counted call
+/// pass-through <c>tool_usage_update</c>, and <c>qdrant_batch_update</c> when failures are exported — once the silo is active, so that the first counted call
 /// finds it. A descriptor a user registered under that id is left as it is.
 /// </summary>
-public sealed class BuiltinToolRegistrar(IGrainFactory grains, UsageTracker usage, ILogger<BuiltinToolRegistrar> logger)
+public sealed class BuiltinToolRegistrar(
+    IGrainFactory grains, UsageTracker usage, FailureExport failureExport, IOptions<FailureExportOptions> export, ILogger<BuiltinToolRegistrar> logger)
     : ILifecycleParticipant<ISiloLifecycle>
 {
     public void Participate(ISiloLifecycle lifecycle) =>
@@ -17,9 +19,14 @@ public sealed class BuiltinToolRegistrar(IGrainFactory grains, UsageTracker usag
 
     private async Task RegisterAsync(CancellationToken cancellationToken)
     {
-        var descriptor = usage.PassThroughDescriptor();
+        await RegisterIfMissingAsync(usage.PassThroughDescriptor());
+        if (export.Value.Enabled) await RegisterIfMissingAsync(failureExport.PassThroughDescriptor());
+    }
+
+    private async Task RegisterIfMissingAsync(ToolDescriptor descriptor)
+    {
         if (await grains.GetGrain<IToolReputationGrain>(descriptor.Id).GetDescriptorAsync() is not null) return;
         await grains.GetGrain<IToolCatalogGrain>("default").RegisterAsync(descriptor);
-        logger.LogInformation("Registered the built-in usage pass-through {ToolId}", descriptor.Id);
+        logger.LogInformation("Registered the built-in pass-through {ToolId}", descriptor.Id);
     }
 }

@@ -10,6 +10,7 @@ using Orleans.Configuration;
 using ToolGrains.Core.Embeddings;
 using ToolGrains.Core.Reputation;
 using ToolGrains.Embeddings.MiniLM;
+using ToolGrains.Qdrant;
 using Orleans.Runtime;
 using ToolGrains.Grains;
 using ToolGrains.Grains.Buffers;
@@ -45,6 +46,7 @@ public static class SiloBuilderExtensions
         silo.UseToolGrainsClustering(options);
         silo.UseToolGrainsStorage(options);
         silo.AddToolGrainsServices(section.GetSection("Buffers"), section.GetSection("Reputation"), section.GetSection("Invoker"));
+        silo.Services.Configure<QdrantFailureOptions>(section.GetSection("Qdrant"));
         if (options.Qdrant.Url is { Length: > 0 })
             silo.Services.Configure<FailureExportOptions>(o => o.Enabled = true);
         silo.Services.AddSingleton<StorageProbe>();
@@ -174,6 +176,9 @@ public static class SiloBuilderExtensions
         services.TryAddSingleton<UsageTracker>();
         services.TryAddSingleton<FailureExport>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IBuiltinTool, ToolUsageUpdateTool>());
+        // Always known as a builtin (a YAML may name it); it fails each call while ToolGrains:Qdrant:Url is unset.
+        services.AddOptions<QdrantFailureOptions>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IBuiltinTool, QdrantBatchUpdateTool>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, BuiltinToolRegistrar>();
     }
 

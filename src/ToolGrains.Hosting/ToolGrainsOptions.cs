@@ -1,3 +1,4 @@
+using ToolGrains.Qdrant;
 using ToolGrains.Core.Reputation;
 using System.Net;
 
@@ -49,7 +50,7 @@ public sealed class ToolGrainsOptions
     public string Embeddings { get; set; } = EmbeddingKinds.MiniLm;
 
     /// <summary>Qdrant, the optional shared failure memory; unset <c>Url</c> writes nothing to Qdrant. Default: unset.</summary>
-    public QdrantSettings Qdrant { get; set; } = new();
+    public QdrantFailureOptions Qdrant { get; set; } = new();
 
     /// <summary>The <c>Reputation</c> section as the reputation policy (demotions, recovery, deprecation thresholds,
     /// similarity, half-life; each default on <see cref="QualityPolicy"/>), read here so that start-up checks refuse a bad value
@@ -110,17 +111,4 @@ public static class EmbeddingKinds
 
     public static bool IsKnown(string? kind) =>
         string.Equals(kind, MiniLm, StringComparison.OrdinalIgnoreCase) || string.Equals(kind, Hashing, StringComparison.OrdinalIgnoreCase);
-}
-
-/// <summary>The <c>ToolGrains:Qdrant</c> section.</summary>
-public sealed class QdrantSettings
-{
-    /// <summary>Qdrant's gRPC endpoint (e.g. <c>http://127.0.0.1:6334</c>); unset exports no failures. Default: unset.</summary>
-    public string? Url { get; set; }
-
-    /// <summary>The collection failures are written to (created on first use). Default: <c>tool_failures</c>.</summary>
-    public string Collection { get; set; } = "tool_failures";
-
-    /// <summary>Qdrant API key, if the server requires one. Default: none.</summary>
-    public string? ApiKey { get; set; }
 }

@@ -17,7 +17,7 @@ public interface IBuiltinTool
 public sealed class ToolBadRequestException(string message) : Exception(message);
 
 /// <summary>Reads the items of a buffer batch: <c>{"buffer_id", "batch_id", "items": [...]}</c>, or a single object as one item.</summary>
-internal static class BatchInput
+public static class BatchInput
 {
     public static (string? BatchId, IReadOnlyList<JsonElement> Items) Read(JsonElement input)
     {

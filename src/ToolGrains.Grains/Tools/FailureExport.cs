@@ -46,6 +46,11 @@ public sealed class FailureExport(IGrainFactory grains, IOptions<FailureExportOp
             logger.LogWarning(ex, "Failure of tool {ToolId} not exported", toolId);
         }
     }
+
+    /// <summary>The descriptor of the export buffer's built-in pass-through, registered at start when exporting and missing.</summary>
+    public ToolDescriptor PassThroughDescriptor() => new(
+        options.Value.PassThroughTool, "1.0.0", "Upserts batches of tool failures into Qdrant (built in).",
+        ["builtin", "qdrant"], 1.0, ToolKind.Builtin, "qdrant_batch_update", [], 30, null, "{}");
 }
 
 /// <summary>One exported failure, as written to the export buffer and read by <c>qdrant_batch_update</c>.</summary>

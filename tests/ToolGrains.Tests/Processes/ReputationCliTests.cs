@@ -52,6 +52,13 @@ public sealed class ReputationCliTests
         var unknown = await ProcessRunner.CliAsync(Cli("--json", "tools", "fail", "no_such_tool", "--scenario", "x"));
         Assert.Equal(3, unknown.ExitCode);
 
+        var listed = await ProcessRunner.CliAsync(Cli("--json", "tools", "list"));
+        var analyzer = JsonDocument.Parse(listed.Stdout).RootElement.EnumerateArray().Single(t => t.GetProperty("tool_id").GetString() == "python_code_analyzer");
+        Assert.Equal(0.8, analyzer.GetProperty("quality").GetDouble());
+        Assert.Equal(0.9, analyzer.GetProperty("registered_quality").GetDouble());
+        Assert.True(analyzer.GetProperty("deprecated").GetBoolean());
+        Assert.Equal(1, analyzer.GetProperty("failure_count").GetInt64());
+
         var show = await ProcessRunner.CliAsync(Cli("tools", "show", "python_code_analyzer"));
         Assert.True(show.ExitCode == 0, show.ToString());
         Assert.Contains("not-for-javascript", show.Stdout);

@@ -353,4 +353,30 @@ public sealed class ReputationTests(ReputationClusterFixture cluster, ITestOutpu
         // The usage buffer's own pass-through is never counted, or it would feed itself.
         Assert.Equal(0, (await cluster.Tool(ToolUsageUpdateTool.BuiltinName).GetStatusAsync()).UsageCount);
     }
+
+    [Fact]
+    public async Task Tool_usage_update_skips_malformed_items_and_unknown_tools_without_failing_the_batch()
+    {
+        var id = Unique("tallied");
+        await cluster.RegisterAsync(id, "Counts words", 0.8, ["text"]);
+        var bufferId = Unique("usage_mixed");
+        await cluster.CallOkAsync("buffer", new
+        {
+            operation = "write", buffer_id = bufferId, strategy = "manual", pass_through_tool = ToolUsageUpdateTool.BuiltinName,
+            items = new object[]
+            {
+                new { tool_id = id, increment = 5 },
+                new { tool_id = id },                          // increment defaults to 1
+                new { tool_id = id, increment = -2 },          // not positive: skipped
+                new { tool_id = id, increment = "3" },         // not a number: skipped
+                new { increment = 1 },                         // no tool: skipped
+                new { tool_id = "never_registered_tool", increment = 1 },
+                "not an object",
+            },
+        });
+        var flush = await cluster.CallOkAsync("buffer", new { operation = "flush", buffer_id = bufferId });
+        Assert.Equal(7, flush.GetProperty("flushed_count").GetInt32());
+        Assert.Equal(6, (await cluster.Tool(id).GetStatusAsync()).UsageCount);
+        Assert.Null((await cluster.Client.GetGrain<IBufferGrain>(bufferId).GetStatusAsync()).LastError);
+    }
 }

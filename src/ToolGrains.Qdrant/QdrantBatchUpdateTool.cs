@@ -1,0 +1,81 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Qdrant.Client;
+using Qdrant.Client.Grpc;
+using ToolGrains.Grains.Tools;
+
+namespace ToolGrains.Qdrant;
+
+/// <summary>The <c>ToolGrains:Qdrant</c> settings the tool needs.</summary>
+public sealed class QdrantFailureOptions
+{
+    /// <summary>Qdrant's gRPC endpoint; unset makes the tool fail each call with a message saying so. Default: unset.</summary>
+    public string? Url { get; set; }
+
+    /// <summary>The collection (created on first use, cosine distance). Default: <c>tool_failures</c>.</summary>
+    public string Collection { get; set; } = "tool_failures";
+
+    /// <summary>API key, if the server requires one. Default: none.</summary>
+    public string? ApiKey { get; set; }
+}
+
+/// <summary>
+/// The built-in <c>qdrant_batch_update</c>: upserts a buffer batch of failures (items as written by
+/// <see cref="FailureExport"/>) into the Qdrant collection, waiting for Qdrant to apply them so that a
+/// confirmed batch is stored. Point ids are derived from the failures, so a redelivery is harmless.
+/// </summary>
+public sealed class QdrantBatchUpdateTool(IOptions<QdrantFailureOptions> options) : IBuiltinTool, IDisposable
+{
+    public const string BuiltinName = "qdrant_batch_update";
+
+    private readonly Lazy<QdrantClient> _client = new(() => new QdrantClient(
+        new Uri(options.Value.Url ?? throw new InvalidOperationException("ToolGrains:Qdrant:Url is not set; qdrant_batch_update has no server to write to.")),
+        options.Value.ApiKey));
+    private volatile bool _collectionReady;
+
+    public string Name => BuiltinName;
+
+    public async Task<string> InvokeAsync(ToolDescriptor descriptor, JsonElement input, CancellationToken cancellationToken)
+    {
+        var (batchId, items) = BatchInput.Read(input);
+        var points = new List<PointStruct>(items.Count);
+        var dimensions = 0;
+        foreach (var item in items)
+        {
+            FailureItem? failure;
+            try { failure = item.Deserialize<FailureItem>(FailureItem.Json); }
+            catch (JsonException ex) { throw new ToolBadRequestException($"An item is not a failure: {ex.Message}"); }
+            if (failure is null || string.IsNullOrEmpty(failure.ToolId) || failure.Vector is not { Length: > 0 })
+                throw new ToolBadRequestException("An item is not a failure: tool_id and vector are required.");
+            points.Add(QdrantFailurePoints.ToPoint(failure));
+            dimensions = failure.Vector.Length;
+        }
+        if (points.Count == 0)
+            return JsonSerializer.Serialize(new { upserted = 0, batch_id = batchId });
+
+        var client = _client.Value;
+        var collection = options.Value.Collection;
+        if (!_collectionReady)
+        {
+            if (!await client.CollectionExistsAsync(collection, cancellationToken))
+            {
+                try
+                {
+                    await client.CreateCollectionAsync(collection, QdrantFailurePoints.Vectors(dimensions), cancellationToken: cancellationToken);
+                }
+                catch (Grpc.Core.RpcException ex) when (ex.StatusCode == Grpc.Core.StatusCode.AlreadyExists)
+                {
+                    // Another silo created it first.
+                }
+            }
+            _collectionReady = true;
+        }
+        var result = await client.UpsertAsync(collection, points, wait: true, cancellationToken: cancellationToken);
+        return JsonSerializer.Serialize(new { upserted = points.Count, batch_id = batchId, collection, status = result.Status.ToString() });
+    }
+
+    public void Dispose()
+    {
+        if (_client.IsValueCreated) _client.Value.Dispose();
+    }
+}
