@@ -53,7 +53,7 @@ internal static class CliApp
 
     private static Command CallCommand()
     {
-        var tool = new Argument<string>("TOOL") { Description = "Operation (buffer, register_tool, tool_status, mark_tool_failure) or a registered tool id" };
+        var tool = new Argument<string>("TOOL") { Description = "Operation (buffer, register_tool, tool_status, mark_tool_failure, resilient_tool_call, extract_spec_from_file) or a registered tool id" };
         var input = new Option<FileInfo?>("--input") { Description = "Read the request from FILE instead of stdin" };
         var lines = new Option<bool>("--lines") { Description = "One request per line; one response per line" };
         var command = new Command("call", """
