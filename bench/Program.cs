@@ -7,6 +7,8 @@ return args.FirstOrDefault() switch
     "buffer" => await BufferBench.RunAsync(args[1..]),
     "spec" => SpecBench.Run(args[1..]),
     "reputation" => await ReputationBench.RunAsync(),
+    "invoke" => await InvokeBench.RunInvokeAsync(args[1..]),
+    "routing" => await InvokeBench.RunRoutingAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -18,6 +20,10 @@ static int Usage()
                  acknowledged buffer writes/s vs no-op grain calls/s at 1, 16 and 256 producers
           spec   [--runs N]   extraction vs a bare Markdig parse of 50 KB, 1 MB and 10 MB
           reputation          failure_demotion against 1,000 failures; embedding throughput, cold and cached
+          invoke [--tools 1000] [--failures 10] [--calls 3000]
+                 the resilient invoker's overhead per call (p50, p99) vs a direct CallToolAsync of the builtin no-op
+          routing [--calls 500] [--seed 42]
+                 learning curve: first-attempt success per 50 calls over tools with hidden failure patterns
         """);
     return 2;
 }

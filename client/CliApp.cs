@@ -57,13 +57,14 @@ internal static class CliApp
         root.Add(ClusterCommand());
         root.Add(BufferCommand());
         root.Add(ToolsCommand());
+        root.Add(InvokeCommand());
         root.Add(SpecCommand.Build(Json));
         return root;
     }
 
     private static Command CallCommand()
     {
-        var tool = new Argument<string>("TOOL") { Description = "Operation (buffer, register_tool, tool_status, mark_tool_failure) or a registered tool id" };
+        var tool = new Argument<string>("TOOL") { Description = "Operation (buffer, register_tool, tool_status, mark_tool_failure, resilient_tool_call, extract_spec_from_file) or a registered tool id" };
         var input = new Option<FileInfo?>("--input") { Description = "Read the request from FILE instead of stdin" };
         var lines = new Option<bool>("--lines") { Description = "One request per line; one response per line" };
         var command = new Command("call", """
@@ -279,6 +280,37 @@ internal static class CliApp
         }));
 
         return new Command("tools", "Register, inspect and mark tools.") { register, list, show, fail, undeprecate };
+    }
+
+    private static Command InvokeCommand()
+    {
+        var scenario = new Option<string>("--scenario") { Description = "What is to be done, in words (ranks the tools)", Required = true };
+        var input = new Option<string>("--input") { Description = "The JSON every tried tool receives (default {})", DefaultValueFactory = _ => "{}" };
+        var tags = new Option<string?>("--tags") { Description = "Comma-separated tags every candidate must carry (default: any tool)" };
+        var maxAttempts = new Option<int>("--max-attempts") { Description = "Most tools tried", DefaultValueFactory = _ => 5 };
+        var deadline = new Option<double?>("--deadline") { Description = "Overall deadline in seconds (default: the silo's, 60)" };
+        var command = new Command("invoke", """
+            A resilient tool call (the 'resilient_tool_call' operation): rank the tools carrying the tags for the
+            scenario, try them in order until one succeeds, and mark every failure on its tool.
+            Example: toolgrains invoke --scenario "translate english to french" --input '{"text":"hello"}' --tags translation
+            """) { scenario, input, tags, maxAttempts, deadline };
+        command.SetAction((parse, ct) => WithCluster(parse, ct, async (grains, output) =>
+        {
+            JsonElement inputData;
+            try { inputData = JsonDocument.Parse(parse.GetValue(input)!).RootElement; }
+            catch (JsonException ex) { throw new CliException(ErrorCodes.InvalidRequest, $"--input is not JSON: {ex.Message}", "input_data"); }
+            var request = JsonSerializer.Serialize(new
+            {
+                scenario = parse.GetValue(scenario),
+                input_data = inputData,
+                tags = (parse.GetValue(tags) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                max_attempts = parse.GetValue(maxAttempts),
+                deadline_seconds = parse.GetValue(deadline),
+            });
+            var response = await grains.GetGrain<IProtocolGrain>(0).CallAsync("resilient_tool_call", request);
+            return response.Error is not null ? output.Response(response) : output.Attempts(response);
+        }));
+        return command;
     }
 
     private static async Task<string> ReadInputAsync(FileInfo? file, CancellationToken ct)

@@ -50,6 +50,48 @@ internal sealed class CliOutput(bool json)
         return 0;
     }
 
+    /// <summary>A <c>resilient_tool_call</c> answer: one row per attempt with its score breakdown, then the result.
+    /// Exit code 0 when a tool succeeded, 1 when every attempt failed (with --json too).</summary>
+    public int Attempts(ProtocolResponse response)
+    {
+        using var doc = JsonDocument.Parse(response.Json);
+        var root = doc.RootElement;
+        var success = root.GetProperty("success").GetBoolean();
+        if (Json)
+        {
+            Console.Out.WriteLine(response.Json);
+            return success ? 0 : 1;
+        }
+        var title = success
+            ? $"succeeded with {root.GetProperty("tool_id").GetString()} ({root.GetProperty("attempts").GetArrayLength()} attempt(s) of {root.GetProperty("candidates").GetInt32()} candidate(s))"
+            : $"every attempt failed ({root.GetProperty("attempts").GetArrayLength()} of {root.GetProperty("candidates").GetInt32()} candidate(s))";
+        // The numbers in the table, each attempt's error (and the severity marked on its tool) below it in full.
+        // Piped output has no terminal width: give the table room rather than wrap tool ids at 80 columns.
+        if (Console.IsOutputRedirected && AnsiConsole.Profile.Width < 120) AnsiConsole.Profile.Width = 120;
+        var table = new Table().Border(TableBorder.Rounded).Title(title);
+        foreach (var (column, numeric) in new[] { ("#", true), ("tool", false), ("score", true), ("similarity", true), ("demotion", true), ("quality", true), ("outcome", false), ("ms", true) })
+        {
+            var c = new TableColumn(column).NoWrap();
+            table.AddColumn(numeric ? c.RightAligned() : c);
+        }
+        var attempts = root.GetProperty("attempts").EnumerateArray().ToList();
+        static string Number(JsonElement a, string name, string format) => a.GetProperty(name).GetDouble().ToString(format, System.Globalization.CultureInfo.InvariantCulture);
+        for (var i = 0; i < attempts.Count; i++)
+        {
+            var a = attempts[i];
+            table.AddRow(((i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)), Markup.Escape(a.GetProperty("tool_id").GetString()!),
+                Number(a, "score", "0.000"), Number(a, "similarity", "0.000"), Number(a, "failure_demotion", "0.000"), Number(a, "quality", "0.000"),
+                Markup.Escape(a.GetProperty("outcome").GetString()!), Number(a, "duration_ms", "0"));
+        }
+        AnsiConsole.Write(table);
+        for (var i = 0; i < attempts.Count; i++)
+            if (attempts[i].GetProperty("error").GetString() is { } error)
+                Console.Out.WriteLine($"{i + 1}. {attempts[i].GetProperty("tool_id").GetString()} (severity {Render(attempts[i].GetProperty("severity"))}): {error}");
+        if (success) Console.Out.WriteLine(root.GetProperty("result").GetRawText());
+        else Console.Error.WriteLine("toolgrains: every attempt failed");
+        return success ? 0 : 1;
+    }
+
     private static void Section(JsonElement root, string name, string title, string[] columns, int? last = null)
     {
         if (!root.TryGetProperty(name, out var array) || array.ValueKind != JsonValueKind.Array || array.GetArrayLength() == 0) return;

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Orleans.Concurrency;
 
 namespace ToolGrains;
 
@@ -63,7 +64,8 @@ public interface IToolReputationGrain : IGrainWithStringKey
     /// <summary>Registers the tool, or updates its descriptor keeping everything it has learned.</summary>
     [Alias("Register")] Task RegisterAsync(ToolDescriptor descriptor);
 
-    /// <summary>The descriptor, or null when the tool is not registered.</summary>
+    /// <summary>The descriptor, or null when the tool is not registered. Interleaves with a state write in flight, as a pure read.</summary>
+    [AlwaysInterleave]
     [Alias("GetDescriptor")] Task<ToolDescriptor?> GetDescriptorAsync();
 
     /// <summary>Demotes the tool, derives negative tags and remembers the failure; <c>invalid_request</c>
@@ -73,7 +75,9 @@ public interface IToolReputationGrain : IGrainWithStringKey
     /// <summary>A success: quality recovers by the policy's gain, up to the registered quality.</summary>
     [Alias("RecordSuccess")] Task<RecordSuccessResult> RecordSuccessAsync();
 
-    /// <summary>How the tool's past failures bear on a scenario (its embedding, and its text for the domain guard).</summary>
+    /// <summary>How the tool's past failures bear on a scenario (its embedding, and its text for the domain guard).
+    /// A pure read that interleaves with a state write in flight: ranking never queues behind a tool's bookkeeping.</summary>
+    [AlwaysInterleave]
     [Alias("Assess")] Task<ToolAssessment> AssessScenarioAsync(ImmutableArray<float> scenarioEmbedding, string? scenarioText);
 
     [Alias("GetStatus")] Task<ToolStatus> GetStatusAsync();

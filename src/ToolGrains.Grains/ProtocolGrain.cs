@@ -29,6 +29,7 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
                 "tool_status" => await ToolStatusAsync(request),
                 "mark_tool_failure" => await MarkToolFailureAsync(request),
                 "extract_spec_from_file" => await ExtractSpecAsync(request),
+                "resilient_tool_call" => await ResilientToolCallAsync(request),
                 _ => await CallRegisteredToolAsync(tool, request, requestJson),
             };
             return new ProtocolResponse(json, null);
@@ -259,11 +260,56 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
             request.OptionalBool("summarize") ?? true,
             request.OptionalInt("max_length", 1, int.MaxValue) ?? 10_000);
 
+    /// <summary><c>resilient_tool_call</c> (DESIGN.md §5): <c>scenario</c>, <c>input_data</c> (any JSON value) and
+    /// <c>tags</c> (an array of strings, empty for any tool) are required; <c>max_attempts</c> (default 5),
+    /// <c>deadline_seconds</c> and <c>disable_tracking</c> are optional. The result is the tool's raw JSON.</summary>
+    private async Task<string> ResilientToolCallAsync(JsonRequest request)
+    {
+        var scenario = request.RequiredString("scenario");
+        if (!request.TryGet("input_data", out var input))
+            throw new ProtocolException(ErrorCodes.InvalidRequest, "'input_data' is required: the JSON value every tried tool receives.", "input_data");
+        if (!request.TryGet("tags", out var tagsElement))
+            throw new ProtocolException(ErrorCodes.InvalidRequest, "'tags' is required: an array of tags every candidate must carry ([] for any tool).", "tags");
+        if (tagsElement.ValueKind != JsonValueKind.Array || tagsElement.EnumerateArray().Any(t => t.ValueKind != JsonValueKind.String))
+            throw new ProtocolException(ErrorCodes.InvalidRequest, "'tags' must be an array of strings.", "tags");
+        var options = new ResilientCallOptions(
+            request.OptionalPositiveDouble("deadline_seconds", 24 * 3600),
+            request.OptionalBool("disable_tracking") ?? false);
+        var result = await GrainFactory.GetGrain<IResilientInvokerGrain>(0).InvokeAsync(new ResilientCallRequest(
+            scenario, input.GetRawText(), [.. tagsElement.EnumerateArray().Select(t => t.GetString()!)],
+            request.OptionalInt("max_attempts", 1, int.MaxValue) ?? 5, options));
+        return Write(w =>
+        {
+            w.WriteBoolean("success", result.Success);
+            WriteNullable(w, "tool_id", result.ToolId);
+            w.WritePropertyName("result");
+            if (result.ResultJson is null) w.WriteNullValue(); else w.WriteRawValue(result.ResultJson, skipInputValidation: true);
+            w.WriteNumber("candidates", result.Candidates);
+            w.WriteStartArray("attempts");
+            foreach (var a in result.Attempts)
+            {
+                w.WriteStartObject();
+                w.WriteString("tool_id", a.ToolId);
+                w.WriteNumber("score", a.Score);
+                w.WriteNumber("similarity", a.Similarity);
+                w.WriteNumber("failure_demotion", a.FailureDemotion);
+                w.WriteNumber("quality", a.Quality);
+                w.WriteString("outcome", a.Outcome);
+                WriteNullable(w, "error", a.Error);
+                w.WriteNumber("duration_ms", a.DurationMs);
+                WriteNullable(w, "severity", a.Severity);
+                w.WriteBoolean("negative_tag_hit", a.NegativeTagHit);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        });
+    }
+
     private async Task<string> CallRegisteredToolAsync(string tool, JsonRequest request, string requestJson)
     {
         if (await GrainFactory.GetGrain<IToolReputationGrain>(tool).GetDescriptorAsync() is null)
             throw new ProtocolException(ErrorCodes.ToolNotFound,
-                $"Unknown tool '{tool}': not an operation (buffer, register_tool, tool_status, mark_tool_failure, extract_spec_from_file) and not a registered tool.", "tool");
+                $"Unknown tool '{tool}': not an operation (buffer, register_tool, tool_status, mark_tool_failure, extract_spec_from_file, resilient_tool_call) and not a registered tool.", "tool");
         var options = new ToolCallOptions(DisableTracking: request.OptionalBool("disable_tracking") ?? false);
         var result = await GrainFactory.GetGrain<IToolCallGrain>(0).CallToolAsync(tool, requestJson, options);
         if (!result.Succeeded)

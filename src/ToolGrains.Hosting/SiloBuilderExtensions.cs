@@ -55,7 +55,7 @@ public static class SiloBuilderExtensions
                 if (options.TlsAllowAnyRemoteCertificate) tls.AllowAnyRemoteCertificate();
             });
         }
-        silo.AddToolGrainsServices(section.GetSection("Buffers"), section.GetSection("Reputation"));
+        silo.AddToolGrainsServices(section.GetSection("Buffers"), section.GetSection("Reputation"), section.GetSection("Invoker"));
         silo.Services.Configure<QdrantFailureOptions>(section.GetSection("Qdrant"));
         if (options.Qdrant.Url is { Length: > 0 })
             silo.Services.Configure<FailureExportOptions>(o => o.Enabled = true);
@@ -119,9 +119,11 @@ public static class SiloBuilderExtensions
     /// embedder (<see cref="ToolGrainsOptions.Embeddings"/>, cached), the reputation policy bound from
     /// <paramref name="reputationSection"/> (<c>ToolGrains:Reputation</c>, <see cref="QualityPolicy"/> and
     /// <see cref="ReputationStateOptions"/>; <c>UsageTracking</c> under it), usage tracking, and the
-    /// registration of the built-in usage pass-through at start.
+    /// registration of the built-in usage pass-through at start, and the resilient invoker's options bound from
+    /// <paramref name="invokerSection"/> (<c>ToolGrains:Invoker</c>, <see cref="ResilientInvokerOptions"/>) with its catalog cache.
     /// </summary>
-    public static ISiloBuilder AddToolGrainsServices(this ISiloBuilder silo, IConfiguration? bufferSection = null, IConfiguration? reputationSection = null)
+    public static ISiloBuilder AddToolGrainsServices(this ISiloBuilder silo, IConfiguration? bufferSection = null, IConfiguration? reputationSection = null,
+        IConfiguration? invokerSection = null)
     {
         var services = silo.Services;
         services.TryAddSingleton(TimeProvider.System);
@@ -141,7 +143,13 @@ public static class SiloBuilderExtensions
         services.AddMetrics();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IBuiltinTool, JsonlFileWriterTool>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IBuiltinTool, LogBatchWriterTool>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IBuiltinTool, NoopTool>());
         services.AddToolGrainsReputation(reputationSection);
+        var invoker = services.AddOptions<ResilientInvokerOptions>();
+        if (invokerSection is not null) invoker.Bind(invokerSection);
+        services.AddSingleton<IValidateOptions<ResilientInvokerOptions>>(new DelegateValidator<ResilientInvokerOptions>(o => o.Validate()));
+        invoker.ValidateOnStart();
+        services.TryAddSingleton<CatalogCache>();
         return silo;
     }
 

@@ -103,3 +103,13 @@ public sealed class LogBatchWriterTool(ILogger<LogBatchWriterTool> logger) : IBu
         return Task.FromResult(JsonSerializer.Serialize(new { logged = items.Count, batch_id = batchId }));
     }
 }
+
+/// <summary>Answers <c>{"ok": true}</c> at once: a tool for measuring what ToolGrains itself costs per call.</summary>
+public sealed class NoopTool : IBuiltinTool
+{
+    private static readonly Task<string> Ok = Task.FromResult("""{"ok":true}""");
+
+    public string Name => "noop";
+
+    public Task<string> InvokeAsync(ToolDescriptor descriptor, JsonElement input, CancellationToken cancellationToken) => Ok;
+}

@@ -20,7 +20,8 @@ public sealed class ToolCatalogState
 /// </summary>
 public sealed class ToolCatalogGrain(
     [PersistentState("catalog", StorageNames.Default)] IPersistentState<ToolCatalogState> state,
-    IEmbeddingGenerator<string, Embedding<float>> embeddings) : Grain, IToolCatalogGrain
+    IEmbeddingGenerator<string, Embedding<float>> embeddings,
+    CatalogCache invokerCache) : Grain, IToolCatalogGrain
 {
     private CatalogSnapshot? _snapshot;
 
@@ -51,6 +52,7 @@ public sealed class ToolCatalogGrain(
         state.State.Version++;
         _snapshot = null;
         await state.WriteStateAsync();
+        invokerCache.Invalidate(); // The invokers of this silo see the tool at once; others within their refresh interval.
         return state.State.Version;
     }
 

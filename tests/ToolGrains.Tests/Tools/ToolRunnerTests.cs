@@ -159,4 +159,70 @@ public sealed class ToolRunnerTests
         Assert.NotNull(restricted.WhyNotAllowed(lookalike));
         Assert.Null(restricted.WhyNotAllowed(outside with { Target = Path.Combine(allowedDir, "sub", "tool.sh") }));
     }
+
+    [Fact]
+    public async Task A_tool_writing_gigabytes_fails_quickly_at_the_output_limit()
+    {
+        // Endless output: the limit (1 MiB here, 16 MiB by default) ends it, not the 30 s timeout.
+        var started = Stopwatch.StartNew();
+        var result = await _runner.RunAsync(Script("cat /dev/zero", timeoutSeconds: 30), "{}");
+        Assert.Equal(ToolOutcome.Failure, result.Outcome);
+        Assert.Contains("more than", result.Error);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(10), $"took {started.Elapsed}");
+    }
+
+    [Fact]
+    public async Task A_tool_flooding_stderr_keeps_only_its_end()
+    {
+        var result = await _runner.RunAsync(Script("head -c 50000000 /dev/zero | tr '\\0' 'e' >&2; echo ' LAST WORDS' >&2; exit 4", timeoutSeconds: 30), "{}");
+        Assert.Equal(ToolOutcome.Failure, result.Outcome);
+        Assert.Contains("LAST WORDS", result.Error);
+        Assert.True(result.Error!.Length < 300);
+    }
+
+    [Fact]
+    public async Task A_tool_that_never_exits_nor_reads_its_input_times_out()
+    {
+        var started = Stopwatch.StartNew();
+        var result = await _runner.RunAsync(Script("exec 0<&-; while true; do :; done", timeoutSeconds: 1), """{"big":"input"}""");
+        Assert.Equal(ToolOutcome.Timeout, result.Outcome);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(10), $"took {started.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Http_tools_2xx_is_success_4xx_bad_request_5xx_failure_slow_timeout()
+    {
+        await using var server = new LocalHttpServer()
+            .Route("ok", 200, """{"translated":"bonjour"}""")
+            .Route("bad", 422, """{"error":"text is required"}""")
+            .Route("broken", 503, "upstream down")
+            .Route("notjson", 200, "<html>")
+            .Route("slow", 200, "{}", TimeSpan.FromSeconds(20));
+        ToolDescriptor Http(string path, double timeout = 5) =>
+            new(path, "1", path, [], 1, ToolKind.Http, server.Url(path), [], timeout, null, "{}");
+
+        var ok = await _runner.RunAsync(Http("ok"), """{"text":"hello"}""");
+        Assert.Equal(ToolOutcome.Success, ok.Outcome);
+        Assert.Equal("""{"translated":"bonjour"}""", ok.ResultJson);
+        Assert.Contains(("/ok", """{"text":"hello"}"""), server.Received);
+
+        var bad = await _runner.RunAsync(Http("bad"), "{}");
+        Assert.Equal(ToolOutcome.BadRequest, bad.Outcome);
+        Assert.Contains("HTTP 422", bad.Error);
+        Assert.Contains("text is required", bad.Error);
+
+        var broken = await _runner.RunAsync(Http("broken"), "{}");
+        Assert.Equal(ToolOutcome.Failure, broken.Outcome);
+        Assert.Contains("HTTP 503", broken.Error);
+
+        Assert.Equal(ToolOutcome.Failure, (await _runner.RunAsync(Http("notjson"), "{}")).Outcome);
+
+        var started = Stopwatch.StartNew();
+        var slow = await _runner.RunAsync(Http("slow", timeout: 1), "{}");
+        Assert.Equal(ToolOutcome.Timeout, slow.Outcome);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(10), $"took {started.Elapsed}");
+
+        var refused = await _runner.RunAsync(new ToolDescriptor("gone", "1", "gone", [], 1, ToolKind.Http, $"http://127.0.0.1:{Repo.FreePort()}/x", [], 5, null, "{}"), "{}");
+        Assert.Equal(ToolOutcome.Failure, refused.Outcome);
+    }
 }

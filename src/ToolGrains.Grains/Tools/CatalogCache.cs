@@ -1,0 +1,107 @@
+using System.Collections.Frozen;
+using Microsoft.Extensions.Options;
+using ToolGrains.Core.Reputation;
+
+namespace ToolGrains.Grains.Tools;
+
+/// <summary>How the resilient invoker ranks and tries tools.</summary>
+public sealed class ResilientInvokerOptions
+{
+    /// <summary>Tools whose reputation is fetched per call: the most similar ones, whatever <c>max_attempts</c>
+    /// (at least max_attempts). Ranking 1,000 tools is then this many grain calls, not 1,000. Default 20 (four
+    /// times the default max_attempts: enough unless a long run of the most similar tools is heavily demoted).</summary>
+    public int ShortlistSize { get; set; } = 20;
+
+    /// <summary>How often, at most, a silo asks the catalog whether its version changed. Default 1 s.
+    /// A registration on the same silo refreshes at once.</summary>
+    public TimeSpan CatalogRefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Overall deadline of a call when the request names none. Default 60 s.</summary>
+    public TimeSpan DefaultDeadline { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Most attempts a request may ask for. Default 50.</summary>
+    public int MaxAttemptsLimit { get; set; } = 50;
+
+    public IEnumerable<string> Validate()
+    {
+        if (ShortlistSize < 1) yield return $"ToolGrains:Invoker:ShortlistSize must be at least 1, not {ShortlistSize}.";
+        if (CatalogRefreshInterval < TimeSpan.Zero) yield return $"ToolGrains:Invoker:CatalogRefreshInterval must not be negative, not {CatalogRefreshInterval}.";
+        if (DefaultDeadline <= TimeSpan.Zero) yield return $"ToolGrains:Invoker:DefaultDeadline must be positive, not {DefaultDeadline}.";
+        if (MaxAttemptsLimit < 1) yield return $"ToolGrains:Invoker:MaxAttemptsLimit must be at least 1, not {MaxAttemptsLimit}.";
+    }
+}
+
+/// <summary>The catalog at one version, as the ranking reads it.</summary>
+public sealed class CatalogView(CatalogSnapshot snapshot)
+{
+    public long Version { get; } = snapshot.Version;
+
+    public FrozenDictionary<string, ToolDescriptor> Descriptors { get; } =
+        snapshot.Tools.ToFrozenDictionary(t => t.Descriptor.Id, t => t.Descriptor, StringComparer.Ordinal);
+
+    /// <summary>Every tool with its catalog fields only; reputations are filled in for the shortlisted.</summary>
+    public IReadOnlyList<ToolCandidate> Candidates { get; } =
+        [.. snapshot.Tools.Select(t => new ToolCandidate(t.Descriptor.Id, t.Descriptor.Tags, t.DescriptionEmbedding.AsMemory()))];
+
+    public static CatalogView Empty { get; } = new(new CatalogSnapshot(0, []));
+}
+
+/// <summary>
+/// The silo's copy of the tool catalog, shared by every invoker activation (DESIGN.md §2): the catalog
+/// grain is asked at most once per <see cref="ResilientInvokerOptions.CatalogRefreshInterval"/> whether its
+/// version changed, so invocations do not queue on that one grain. A registration through a catalog
+/// activation on this silo calls <see cref="Invalidate"/>; other silos see it within the interval.
+/// </summary>
+public sealed class CatalogCache(IGrainFactory grains, IOptions<ResilientInvokerOptions> options, TimeProvider time)
+{
+    private readonly Lock _gate = new();
+    private CatalogView? _view;
+    private long _checkedAt;
+    private bool _stale = true;
+    private Task<CatalogView>? _refresh;
+
+    /// <summary>The catalog changed: the next read asks for it.</summary>
+    public void Invalidate()
+    {
+        lock (_gate) _stale = true;
+    }
+
+    public Task<CatalogView> GetAsync()
+    {
+        lock (_gate)
+        {
+            if (_view is not null && !_stale && time.GetElapsedTime(_checkedAt) < options.Value.CatalogRefreshInterval)
+                return Task.FromResult(_view);
+            // One refresh in flight per silo; every caller shares it. Run off any activation's scheduler,
+            // since callers on other activations await it too.
+            if (_refresh is null || _refresh.IsCompleted)
+            {
+                _stale = false;
+                _refresh = Task.Run(RefreshAsync);
+            }
+            return _refresh;
+        }
+    }
+
+    private async Task<CatalogView> RefreshAsync()
+    {
+        var known = _view;
+        var started = time.GetTimestamp();
+        try
+        {
+            var snapshot = await grains.GetGrain<IToolCatalogGrain>("default").GetSnapshotAsync(known?.Version ?? -1);
+            var view = snapshot is null ? known! : new CatalogView(snapshot);
+            lock (_gate)
+            {
+                _view = view;
+                _checkedAt = started;
+            }
+            return view;
+        }
+        catch
+        {
+            lock (_gate) _stale = true; // Ask again next time rather than trusting an old copy for a whole interval.
+            throw;
+        }
+    }
+}

@@ -1,0 +1,187 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using ToolGrains.Core.Protocol;
+using ToolGrains.Core.Reputation;
+
+namespace ToolGrains.Grains.Tools;
+
+/// <summary>
+/// The self-healing tool call (issue 5): shortlist the catalog's tools by similarity to the scenario,
+/// fetch the shortlisted reputations in parallel, rank them with <see cref="ToolRanking"/>, and try them in
+/// order within an overall deadline. Every failure is marked on the tool with the severity of
+/// <see cref="InvocationSeverityRule"/> before the next attempt, so the very next call ranks with it;
+/// every success is recorded (recovery) and every attempt counted in usage, both just after the answer.
+/// </summary>
+[StatelessWorker]
+public sealed class ResilientInvokerGrain(
+    CatalogCache catalog,
+    ToolRunner runner,
+    UsageTracker usage,
+    IEmbeddingGenerator<string, Embedding<float>> embeddings,
+    IOptions<ResilientInvokerOptions> options,
+    TimeProvider time,
+    ILogger<ResilientInvokerGrain> logger) : Grain, IResilientInvokerGrain
+{
+    private ResilientInvokerOptions O => options.Value;
+
+    public async Task<ResilientCallResult> InvokeAsync(ResilientCallRequest request)
+    {
+        var started = time.GetTimestamp();
+        var (scenario, tags, deadline) = Validate(request);
+        var (ranked, view, scenarioVector) = await RankCoreAsync(scenario, tags, request.MaxAttempts);
+        var attempts = ImmutableArray.CreateBuilder<InvocationAttempt>();
+        var track = !(request.Options?.DisableTracking ?? false);
+        foreach (var tool in ranked.Take(request.MaxAttempts))
+        {
+            var remaining = deadline - time.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero || !view.Descriptors.TryGetValue(tool.ToolId, out var descriptor)) break;
+            var attempt = await AttemptAsync(descriptor, tool, request.InputJson, scenario, scenarioVector, remaining, track);
+            attempts.Add(attempt.Record);
+            if (attempt.Outcome == AttemptOutcomes.Success)
+                return new ResilientCallResult(true, tool.ToolId, attempt.ResultJson, attempts.ToImmutable(), ranked.Count);
+            if (attempt.DeadlineReached) break;
+        }
+        return new ResilientCallResult(false, null, null, attempts.ToImmutable(), ranked.Count);
+    }
+
+    public async Task<ImmutableArray<RankedCandidate>> RankAsync(ResilientCallRequest request)
+    {
+        var (scenario, tags, _) = Validate(request);
+        var (ranked, _, _) = await RankCoreAsync(scenario, tags, request.MaxAttempts);
+        return [.. ranked.Select(t => new RankedCandidate(t.ToolId, Math.Round(t.Score, 6), Math.Round(t.Similarity, 6),
+            Math.Round(t.FailureDemotion, 6), Math.Round(t.Quality, 6), t.NegativeTagHit, [.. t.MatchedNegativeTags]))];
+    }
+
+    private async Task<(IReadOnlyList<RankedTool> Ranked, CatalogView View, ImmutableArray<float> Embedding)> RankCoreAsync(
+        string scenario, string[] tags, int maxAttempts)
+    {
+        var embedding = (await embeddings.GenerateAsync([scenario])).Single().Vector;
+        var view = await catalog.GetAsync();
+        var ranking = new RankingRequest(scenario, embedding, tags);
+
+        // Similarity alone from the cached catalog; reputations only for the shortlist (ToolRanking's remarks).
+        var shortlist = ToolRanking.Shortlist(ranking, view.Candidates, Math.Max(O.ShortlistSize, maxAttempts));
+        var scenarioVector = ImmutableArray.Create(embedding.Span);
+        var assessed = await Task.WhenAll(shortlist.Select(s => AssessAsync(s.Candidate, scenarioVector, scenario)));
+        var ranked = ToolRanking.Rank(ranking, assessed.OfType<ToolCandidate>());
+        if (ranked.Count == 0)
+            throw new ToolGrainsException(ErrorCodes.NoCandidates, tags.Length == 0
+                ? "No registered, non-deprecated tool to try."
+                : $"No registered, non-deprecated tool carries all of the tags [{string.Join(", ", tags)}].", "tags");
+        return (ranked, view, scenarioVector);
+    }
+
+    private (string Scenario, string[] Tags, TimeSpan Deadline) Validate(ResilientCallRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (string.IsNullOrWhiteSpace(request.Scenario))
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'scenario' is required and must not be blank.", "scenario");
+        if (request.InputJson is null || !JsonText.IsValid(request.InputJson))
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'input_data' must be a JSON document.", "input_data");
+        if (request.MaxAttempts < 1 || request.MaxAttempts > O.MaxAttemptsLimit)
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest,
+                $"'max_attempts' must be 1..{O.MaxAttemptsLimit}, not {request.MaxAttempts}.", "max_attempts");
+        var deadline = O.DefaultDeadline;
+        if (request.Options?.DeadlineSeconds is { } seconds)
+        {
+            if (!(seconds > 0) || double.IsInfinity(seconds))
+                throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'deadline_seconds' must be positive, not {seconds}.", "deadline_seconds");
+            deadline = TimeSpan.FromSeconds(Math.Min(seconds, TimeSpan.MaxValue.TotalSeconds / 2));
+        }
+        var tags = request.Tags.IsDefault ? [] : request.Tags.Where(t => !string.IsNullOrWhiteSpace(t)).Select(t => t.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        return (request.Scenario.Trim(), tags, deadline);
+    }
+
+    private async Task<ToolCandidate?> AssessAsync(ToolCandidate candidate, ImmutableArray<float> embedding, string scenario)
+    {
+        try
+        {
+            var a = await GrainFactory.GetGrain<IToolReputationGrain>(candidate.ToolId).AssessScenarioAsync(embedding, scenario);
+            return candidate with { Quality = a.Quality, NegativeTags = a.NegativeTags, Deprecated = a.Deprecated, FailureDemotion = a.FailureDemotion };
+        }
+        catch (ToolGrainsException ex) when (ex.Code == ErrorCodes.ToolNotFound)
+        {
+            return null; // Listed in an older catalog copy but gone from storage: not a candidate.
+        }
+    }
+
+    private async Task<Attempt> AttemptAsync(
+        ToolDescriptor descriptor, RankedTool tool, string inputJson, string scenario, ImmutableArray<float> embedding,
+        TimeSpan remaining, bool track)
+    {
+        using var deadline = new CancellationTokenSource(remaining, time);
+        ToolCallResult result;
+        var deadlineReached = false;
+        var attemptStarted = time.GetTimestamp();
+        try
+        {
+            result = await runner.RunAsync(descriptor, inputJson, deadline.Token);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            // The call's own deadline, shorter than the tool's timeout: not the tool's fault.
+            deadlineReached = true;
+            result = new ToolCallResult(descriptor.Id, ToolOutcome.Timeout, null,
+                "The call's overall deadline was reached during this attempt.", time.GetElapsedTime(attemptStarted).TotalMilliseconds);
+        }
+        // Usage and success bookkeeping run after the answer, on this activation: each is a durable write
+        // (the usage buffer, the tool's state) that changes nothing the caller waits for, and awaited they
+        // queue on one another in storage (measured: 2.5 ms of a 2.8 ms call). TrackAsync logs its own errors.
+        if (track) _ = usage.TrackAsync(descriptor.Id);
+
+        var reputation = GrainFactory.GetGrain<IToolReputationGrain>(descriptor.Id);
+        string? severity = null;
+        if (result.Succeeded)
+        {
+            _ = Bookkeep(reputation.RecordSuccessAsync(), descriptor.Id, "success");
+        }
+        else
+        {
+            var fault = deadlineReached ? FailureSeverity.None : InvocationSeverityRule.SeverityOf(KindOf(result.Outcome));
+            severity = fault.ToProtocolName();
+            // Marked before the next attempt, so the next call (and analytics) already sees it.
+            if (fault != FailureSeverity.None)
+                await Bookkeep(reputation.MarkFailureAsync(new ToolFailureReport(scenario, result.Error, severity, embedding)), descriptor.Id, "failure");
+        }
+        var outcome = result.Outcome switch
+        {
+            ToolOutcome.Success => AttemptOutcomes.Success,
+            ToolOutcome.Timeout => AttemptOutcomes.Timeout,
+            _ => AttemptOutcomes.Failure,
+        };
+        return new Attempt(
+            new InvocationAttempt(tool.ToolId, Math.Round(tool.Score, 6), Math.Round(tool.Similarity, 6), Math.Round(tool.FailureDemotion, 6),
+                Math.Round(tool.Quality, 6), outcome, result.Error, Math.Round(result.DurationMs, 3), severity, tool.NegativeTagHit),
+            result.ResultJson, deadlineReached);
+    }
+
+    /// <summary>The runner's outcome as the severity rule's failure kind. The runner folds non-zero exit, crash and
+    /// invalid output into <see cref="ToolOutcome.Failure"/>; all three are high, so no distinction is lost.</summary>
+    internal static InvocationFailureKind KindOf(ToolOutcome outcome) => outcome switch
+    {
+        ToolOutcome.Timeout => InvocationFailureKind.Timeout,
+        ToolOutcome.BadRequest => InvocationFailureKind.BadRequest,
+        _ => InvocationFailureKind.NonZeroExit,
+    };
+
+    // Reputation bookkeeping must never turn a tool's answer into the caller's exception.
+    private async Task Bookkeep(Task task, string toolId, string what)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not record the {What} of tool {ToolId}", what, toolId);
+        }
+    }
+
+    private sealed record Attempt(InvocationAttempt Record, string? ResultJson, bool DeadlineReached)
+    {
+        public string Outcome => Record.Outcome;
+    }
+}

@@ -1,0 +1,74 @@
+using System.Net;
+using System.Text;
+
+namespace ToolGrains.Tests.Infrastructure;
+
+/// <summary>A real HTTP server on 127.0.0.1 and a free port: each path answers with the status, body and delay a test sets.</summary>
+public sealed class LocalHttpServer : IAsyncDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly Task _loop;
+    private readonly Dictionary<string, (int Status, string Body, TimeSpan Delay)> _routes = [];
+
+    public LocalHttpServer()
+    {
+        Port = Repo.FreePort();
+        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+        _listener.Start();
+        _loop = Task.Run(LoopAsync);
+    }
+
+    public int Port { get; }
+
+    /// <summary>Request bodies received, in order, by path.</summary>
+    public List<(string Path, string Body)> Received { get; } = [];
+
+    public string Url(string path) => $"http://127.0.0.1:{Port}/{path}";
+
+    public LocalHttpServer Route(string path, int status, string body, TimeSpan? delay = null)
+    {
+        lock (_routes) _routes["/" + path] = (status, body, delay ?? TimeSpan.Zero);
+        return this;
+    }
+
+    private async Task LoopAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try { context = await _listener.GetContextAsync(); }
+            catch (Exception) { return; }
+            _ = Task.Run(() => AnswerAsync(context));
+        }
+    }
+
+    private async Task AnswerAsync(HttpListenerContext context)
+    {
+        try
+        {
+            using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
+            var body = await reader.ReadToEndAsync();
+            var path = context.Request.Url!.AbsolutePath;
+            lock (Received) Received.Add((path, body));
+            (int Status, string Body, TimeSpan Delay) route;
+            lock (_routes) route = _routes.TryGetValue(path, out var r) ? r : (404, """{"error":"no route"}""", TimeSpan.Zero);
+            if (route.Delay > TimeSpan.Zero) await Task.Delay(route.Delay);
+            var bytes = Encoding.UTF8.GetBytes(route.Body);
+            context.Response.StatusCode = route.Status;
+            context.Response.ContentType = "application/json";
+            await context.Response.OutputStream.WriteAsync(bytes);
+            context.Response.Close();
+        }
+        catch (Exception)
+        {
+            // The client gave up (a timeout test): nothing to answer.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _listener.Stop();
+        _listener.Close();
+        await _loop;
+    }
+}
