@@ -38,6 +38,7 @@ internal static class CliApp
               echo '{"operation":"status","buffer_id":"usage"}' | toolgrains call buffer
               toolgrains buffer write usage '{"tool_id":"translator","increment":1}' --strategy manual
               toolgrains --json tools list
+              toolgrains analytics
             """)
         {
             Gateway, Postgres, ClusterId, Json,
@@ -47,6 +48,7 @@ internal static class CliApp
         root.Add(BufferCommand());
         root.Add(ToolsCommand());
         root.Add(SpecCommand.Build(Json));
+        root.Add(AnalyticsCommand.Build(WithCluster));
         return root;
     }
 

@@ -64,6 +64,8 @@ internal static class SiloHostExtensions
             var response = await grains.GetGrain<ToolGrains.IProtocolGrain>(0).CallAsync(tool, body);
             return Results.Text(response.Json, "application/json", statusCode: response.Error is null ? 200 : HttpStatus(response.Error.Code));
         });
+        app.MapGet("/api/analytics", async (IGrainFactory grains) =>
+            Results.Text(await grains.GetGrain<ToolGrains.IAnalyticsGrain>(0).GetReportJsonAsync(), "application/json"));
         app.MapOrleansDashboard(routePrefix: "/dashboard");
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;

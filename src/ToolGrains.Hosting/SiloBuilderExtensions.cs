@@ -13,6 +13,7 @@ using ToolGrains.Embeddings.MiniLM;
 using ToolGrains.Qdrant;
 using Orleans.Runtime;
 using ToolGrains.Grains;
+using ToolGrains.Grains.Analytics;
 using ToolGrains.Grains.Buffers;
 using ToolGrains.Grains.Tools;
 using Orleans.Hosting;
@@ -45,7 +46,7 @@ public static class SiloBuilderExtensions
         if (options.SiloName is { Length: > 0 } siloName) silo.Configure<SiloOptions>(o => o.SiloName = siloName);
         silo.UseToolGrainsClustering(options);
         silo.UseToolGrainsStorage(options);
-        silo.AddToolGrainsServices(section.GetSection("Buffers"), section.GetSection("Reputation"));
+        silo.AddToolGrainsServices(section.GetSection("Buffers"), section.GetSection("Reputation"), section.GetSection("Analytics"));
         silo.Services.Configure<QdrantFailureOptions>(section.GetSection("Qdrant"));
         if (options.Qdrant.Url is { Length: > 0 })
             silo.Services.Configure<FailureExportOptions>(o => o.Enabled = true);
@@ -109,9 +110,11 @@ public static class SiloBuilderExtensions
     /// embedder (<see cref="ToolGrainsOptions.Embeddings"/>, cached), the reputation policy bound from
     /// <paramref name="reputationSection"/> (<c>ToolGrains:Reputation</c>, <see cref="QualityPolicy"/> and
     /// <see cref="ReputationStateOptions"/>; <c>UsageTracking</c> under it), usage tracking, and the
-    /// registration of the built-in usage pass-through at start.
+    /// registration of the built-in usage pass-through at start, and analytics bound from
+    /// <paramref name="analyticsSection"/> (<c>ToolGrains:Analytics</c>, <see cref="AnalyticsOptions"/>).
     /// </summary>
-    public static ISiloBuilder AddToolGrainsServices(this ISiloBuilder silo, IConfiguration? bufferSection = null, IConfiguration? reputationSection = null)
+    public static ISiloBuilder AddToolGrainsServices(this ISiloBuilder silo, IConfiguration? bufferSection = null, IConfiguration? reputationSection = null,
+        IConfiguration? analyticsSection = null)
     {
         var services = silo.Services;
         services.TryAddSingleton(TimeProvider.System);
@@ -132,6 +135,10 @@ public static class SiloBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IBuiltinTool, JsonlFileWriterTool>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IBuiltinTool, LogBatchWriterTool>());
         services.AddToolGrainsReputation(reputationSection);
+        var analytics = services.AddOptions<AnalyticsOptions>();
+        if (analyticsSection is not null) analytics.Bind(analyticsSection);
+        services.AddSingleton<IValidateOptions<AnalyticsOptions>>(new DelegateValidator<AnalyticsOptions>(o => o.Validate()));
+        analytics.ValidateOnStart();
         return silo;
     }
 
