@@ -49,6 +49,7 @@ internal static class CliApp
               echo '{"operation":"status","buffer_id":"usage"}' | toolgrains call buffer
               toolgrains buffer write usage '{"tool_id":"translator","increment":1}' --strategy manual
               toolgrains --json tools list
+              toolgrains analytics
             """)
         {
             Gateway, Postgres, ClusterId, TlsCert, TlsPassword, TlsInsecure, Json,
@@ -59,6 +60,7 @@ internal static class CliApp
         root.Add(ToolsCommand());
         root.Add(InvokeCommand());
         root.Add(SpecCommand.Build(Json));
+        root.Add(AnalyticsCommand.Build(WithCluster));
         return root;
     }
 
@@ -176,7 +178,12 @@ internal static class CliApp
     private static Command ToolsCommand()
     {
         var path = new Argument<string>("PATH") { Description = "A tool's YAML file, or a folder of them" };
-        var register = new Command("register", "Register tools from a YAML file or every *.yaml in a folder.") { path };
+        var register = new Command("register", """
+            Register tools from a YAML file or every *.yaml in a folder (a progress bar on a terminal).
+            Examples:
+              toolgrains tools register tools/
+              toolgrains --json tools register tools/translator.yaml
+            """) { path };
         register.SetAction((parse, ct) => WithCluster(parse, ct, async (grains, output) =>
         {
             var target = Path.GetFullPath(parse.GetValue(path)!);
@@ -186,22 +193,26 @@ internal static class CliApp
             if (files.Count == 0) return output.Error(ErrorCodes.FileNotFound, $"No *.yaml files under '{target}'.", "path");
             var protocol = grains.GetGrain<IProtocolGrain>(0);
             var results = new List<(string File, ProtocolResponse Response)>();
-            foreach (var file in files)
+            await CliOutput.WithProgressAsync(output, $"registering {files.Count} tool(s)", files.Count, async step =>
             {
-                ProtocolResponse response;
-                try
+                foreach (var file in files)
                 {
-                    var fields = JsonSerializer.SerializeToNode(YamlJson.ReadFile(file))!.AsObject();
-                    // The silo resolves a relative command against the YAML's folder; it shares this filesystem.
-                    fields["base_directory"] = Path.GetDirectoryName(file);
-                    response = await protocol.CallAsync("register_tool", fields.ToJsonString());
+                    ProtocolResponse response;
+                    try
+                    {
+                        var fields = JsonSerializer.SerializeToNode(YamlJson.ReadFile(file))!.AsObject();
+                        // The silo resolves a relative command against the YAML's folder; it shares this filesystem.
+                        fields["base_directory"] = Path.GetDirectoryName(file);
+                        response = await protocol.CallAsync("register_tool", fields.ToJsonString());
+                    }
+                    catch (ProtocolException ex)
+                    {
+                        response = new ProtocolResponse(ErrorJson.Write(ex.Code, ex.Message, ex.Field), new ToolGrainsError(ex.Code, ex.Message, ex.Field));
+                    }
+                    results.Add((file, response));
+                    step();
                 }
-                catch (ProtocolException ex)
-                {
-                    response = new ProtocolResponse(ErrorJson.Write(ex.Code, ex.Message, ex.Field), new ToolGrainsError(ex.Code, ex.Message, ex.Field));
-                }
-                results.Add((file, response));
-            }
+            });
             var failed = results.Where(r => r.Response.Error is not null).ToList();
             if (output.Json)
             {

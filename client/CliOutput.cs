@@ -107,6 +107,25 @@ internal sealed class CliOutput(bool json)
             ? at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)
             : Render(value);
 
+    /// <summary>
+    /// Runs <paramref name="work"/> with a progress bar of <paramref name="total"/> steps (it calls the action it
+    /// is given once per step) when people watch a terminal; with --json or redirected output it just runs, so
+    /// scripts and logs get no redrawn lines.
+    /// </summary>
+    public static async Task WithProgressAsync(CliOutput output, string description, int total, Func<Action, Task> work)
+    {
+        if (output.Json || !AnsiConsole.Profile.Capabilities.Interactive || Console.IsOutputRedirected || total < 2)
+        {
+            await work(() => { });
+            return;
+        }
+        await AnsiConsole.Progress().AutoClear(true).StartAsync(async context =>
+        {
+            var task = context.AddTask(Markup.Escape(description), maxValue: total);
+            await work(() => task.Increment(1));
+        });
+    }
+
     public static void RenderObject(string json, string? title)
     {
         using var doc = JsonDocument.Parse(json);

@@ -23,6 +23,17 @@ if ! command -v docker-compose >/dev/null 2>&1; then
     fi
 fi
 
+# The analytics page is tested in a real headless browser; without it that test fails and says how to install it.
+if ! command -v chromium >/dev/null 2>&1; then
+    log "installing chromium (Debian package) for the analytics page browser test"
+    if [[ "$(id -u)" == 0 ]]; then
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) >&2 \
+            || log "could not install chromium; the analytics page browser test will fail and say so"
+    else
+        log "not root: install chromium yourself; the analytics page browser test will fail without it"
+    fi
+fi
+
 log "building ($configuration)"
 dotnet build ToolGrains.sln -c "$configuration" -nologo -v q -clp:ErrorsOnly
 

@@ -48,6 +48,13 @@ internal static class SiloHostExtensions
 
     public static WebApplication MapToolGrainsEndpoints(this WebApplication app)
     {
+        var options = app.Configuration.GetSection(ToolGrainsOptions.SectionName).Get<ToolGrainsOptions>() ?? new ToolGrainsOptions();
+        // Before every endpoint, the dashboard's included: with a key set, only health and metrics are open.
+        if (options.ApiKey is { Length: > 0 } apiKey)
+        {
+            app.UseMiddleware<ApiKeyProtection>(apiKey);
+            app.Logger.LogInformation("HTTP API key required on all but /health/* and /metrics");
+        }
         // Liveness touches nothing but this process, so a slow database never gets a healthy silo restarted.
         app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));
         app.MapGet("/health/ready", async (SiloActivity silo, StorageProbe storage, CancellationToken ct) =>
@@ -66,10 +73,23 @@ internal static class SiloHostExtensions
             var response = await grains.GetGrain<ToolGrains.IProtocolGrain>(0).CallAsync(tool, body);
             return Results.Text(response.Json, "application/json", statusCode: response.Error is null ? 200 : HttpStatus(response.Error.Code));
         });
+        app.MapGet("/api/analytics", async (IGrainFactory grains) =>
+            Results.Text(await grains.GetGrain<ToolGrains.IAnalyticsGrain>(0).GetReportJsonAsync(), "application/json"));
+        app.MapGet("/", () => Results.Bytes(AnalyticsPage.Value, "text/html; charset=utf-8"));
         app.MapOrleansDashboard(routePrefix: "/dashboard");
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }
+
+    /// <summary>The analytics page (Web/index.html), embedded in this assembly and read once.</summary>
+    private static readonly Lazy<byte[]> AnalyticsPage = new(() =>
+    {
+        using var stream = typeof(SiloHostExtensions).Assembly.GetManifestResourceStream("ToolGrains.Silo.Web.index.html")
+            ?? throw new InvalidOperationException("The embedded analytics page is missing from the silo assembly.");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    });
 
     private static int HttpStatus(string code) => ToolGrains.ErrorCodes.ExitCode(code) switch
     {

@@ -13,6 +13,7 @@ using ToolGrains.Embeddings.MiniLM;
 using ToolGrains.Qdrant;
 using Orleans.Runtime;
 using ToolGrains.Grains;
+using ToolGrains.Grains.Analytics;
 using ToolGrains.Grains.Buffers;
 using ToolGrains.Grains.Tools;
 using Orleans.Hosting;
@@ -55,7 +56,7 @@ public static class SiloBuilderExtensions
                 if (options.TlsAllowAnyRemoteCertificate) tls.AllowAnyRemoteCertificate();
             });
         }
-        silo.AddToolGrainsServices(section.GetSection("Buffers"), section.GetSection("Reputation"), section.GetSection("Invoker"));
+        silo.AddToolGrainsServices(section);
         silo.Services.Configure<QdrantFailureOptions>(section.GetSection("Qdrant"));
         if (options.Qdrant.Url is { Length: > 0 })
             silo.Services.Configure<FailureExportOptions>(o => o.Enabled = true);
@@ -116,15 +117,20 @@ public static class SiloBuilderExtensions
 
     /// <summary>
     /// The services the grains take: tool runner and built-in tools, buffer options and metrics, the
-    /// embedder (<see cref="ToolGrainsOptions.Embeddings"/>, cached), the reputation policy bound from
-    /// <paramref name="reputationSection"/> (<c>ToolGrains:Reputation</c>, <see cref="QualityPolicy"/> and
+    /// embedder (<see cref="ToolGrainsOptions.Embeddings"/>, cached), the reputation policy
+    /// (<c>Reputation</c>, <see cref="QualityPolicy"/> and
     /// <see cref="ReputationStateOptions"/>; <c>UsageTracking</c> under it), usage tracking, and the
-    /// registration of the built-in usage pass-through at start, and the resilient invoker's options bound from
-    /// <paramref name="invokerSection"/> (<c>ToolGrains:Invoker</c>, <see cref="ResilientInvokerOptions"/>) with its catalog cache.
+    /// registration of the built-in usage pass-through at start, the resilient invoker's options
+    /// (<c>Invoker</c>, <see cref="ResilientInvokerOptions"/>) with its catalog cache, and analytics
+    /// (<c>Analytics</c>, <see cref="AnalyticsOptions"/>). Each is bound from its subsection of
+    /// <paramref name="toolGrainsSection"/> (the <c>ToolGrains</c> section); without one, defaults apply.
     /// </summary>
-    public static ISiloBuilder AddToolGrainsServices(this ISiloBuilder silo, IConfiguration? bufferSection = null, IConfiguration? reputationSection = null,
-        IConfiguration? invokerSection = null)
+    public static ISiloBuilder AddToolGrainsServices(this ISiloBuilder silo, IConfiguration? toolGrainsSection = null)
     {
+        var bufferSection = toolGrainsSection?.GetSection("Buffers");
+        var reputationSection = toolGrainsSection?.GetSection("Reputation");
+        var invokerSection = toolGrainsSection?.GetSection("Invoker");
+        var analyticsSection = toolGrainsSection?.GetSection("Analytics");
         var services = silo.Services;
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<ToolRunnerOptions>();
@@ -150,6 +156,10 @@ public static class SiloBuilderExtensions
         services.AddSingleton<IValidateOptions<ResilientInvokerOptions>>(new DelegateValidator<ResilientInvokerOptions>(o => o.Validate()));
         invoker.ValidateOnStart();
         services.TryAddSingleton<CatalogCache>();
+        var analytics = services.AddOptions<AnalyticsOptions>();
+        if (analyticsSection is not null) analytics.Bind(analyticsSection);
+        services.AddSingleton<IValidateOptions<AnalyticsOptions>>(new DelegateValidator<AnalyticsOptions>(o => o.Validate()));
+        analytics.ValidateOnStart();
         return silo;
     }
 

@@ -1,6 +1,7 @@
 using ToolGrains.Qdrant;
 using ToolGrains.Core.Reputation;
 using System.Net;
+using ToolGrains.Grains.Analytics;
 
 namespace ToolGrains.Hosting;
 
@@ -75,6 +76,21 @@ public sealed class ToolGrainsOptions
     /// with its key. The silo binds the same section into <c>IOptions&lt;QualityPolicy&gt;</c>.</summary>
     public QualityPolicy Reputation { get; set; } = new();
 
+    /// <summary>Failure grouping and limits of analytics (<c>GET /api/analytics</c>, <c>toolgrains analytics</c>); each default on
+    /// <see cref="AnalyticsOptions"/>. Read here so that start-up checks refuse a bad value with its key.</summary>
+    public AnalyticsOptions Analytics { get; set; } = new();
+
+    /// <summary>
+    /// When set, every HTTP request but <c>/health/*</c> and <c>/metrics</c> (so <c>/</c>, <c>/api/*</c> and
+    /// <c>/dashboard</c>) must carry it: header <c>X-Api-Key</c>, <c>Authorization: Bearer KEY</c>, or
+    /// <c>?api_key=KEY</c> for a browser; at least 16 characters. The Orleans gateway (the CLI, clients) is not
+    /// HTTP and is not affected. Default: unset, no key required.
+    /// </summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Shortest <see cref="ApiKey"/> accepted.</summary>
+    public const int MinApiKeyLength = 16;
+
     public bool IsPostgres => string.Equals(Storage, "postgres", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Every configuration error, each naming its key; empty when the options are usable.</summary>
@@ -103,6 +119,10 @@ public sealed class ToolGrainsOptions
             yield return "ToolGrains:Qdrant:Collection: must not be empty.";
         if (ReputationError() is { } reputation)
             yield return $"ToolGrains:Reputation: {reputation}";
+        foreach (var error in Analytics.Validate()) yield return error;
+        // Never echo the key itself: start-up errors go to logs.
+        if (ApiKey is { Length: > 0 } apiKey && (apiKey.Length < MinApiKeyLength || apiKey.Any(char.IsWhiteSpace)))
+            yield return $"ToolGrains:ApiKey: must be at least {MinApiKeyLength} characters without whitespace (it is {apiKey.Length} long).";
         if (OtlpEndpoint is { Length: > 0 } otlp && !Uri.TryCreate(otlp, UriKind.Absolute, out _))
             yield return $"ToolGrains:OtlpEndpoint: '{otlp}' is not an absolute URI.";
     }

@@ -168,7 +168,8 @@ public sealed class FailureMemory
     public IReadOnlyList<FailurePattern> CommonPatterns(int count) =>
         [.. Patterns.OrderByDescending(p => p.Count).ThenByDescending(p => p.LastSeen).Take(Math.Max(0, count))];
 
-    private static bool DomainsCompatible(IReadOnlyCollection<string> patternDomains, IReadOnlyCollection<string> scenarioDomains) =>
+    /// <summary>The domain guard (class remarks): two sets of domains are compatible unless both are non-empty and disjoint.</summary>
+    internal static bool DomainsCompatible(IReadOnlyCollection<string> patternDomains, IReadOnlyCollection<string> scenarioDomains) =>
         patternDomains.Count == 0 || scenarioDomains.Count == 0 || patternDomains.Any(scenarioDomains.Contains);
 }
 

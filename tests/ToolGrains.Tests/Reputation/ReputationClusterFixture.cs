@@ -56,12 +56,12 @@ public sealed class ReputationClusterFixture : IAsyncLifetime
                 ["ToolGrains:Reputation:RecoveryGain"] = RecoveryGain.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["ToolGrains:Reputation:FailureHalfLife"] = "7.00:00:00",
             })
-            .Build().GetSection("ToolGrains:Reputation");
+            .Build().GetSection("ToolGrains");
         builder.ConfigureSilo((_, silo) =>
         {
             silo.UseToolGrainsStorage(new ToolGrainsOptions { DataDir = dataDir });
             silo.Services.AddKeyedSingleton<TimeProvider>(ReputationClock.Key, clock);
-            silo.AddToolGrainsServices(reputationSection: reputation);
+            silo.AddToolGrainsServices(reputation);
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();
