@@ -61,6 +61,7 @@ internal static class CliApp
         root.Add(InvokeCommand());
         root.Add(SpecCommand.Build(Json));
         root.Add(AnalyticsCommand.Build(WithCluster));
+        root.Add(DemoCommand.Build(WithCluster));
         return root;
     }
 
