@@ -70,7 +70,7 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
                 {
                     w.WriteString("buffer_id", flush.BufferId);
                     w.WriteNumber("flushed_count", flush.FlushedCount);
-                    if (flush.BatchId is null) w.WriteNull("batch_id"); else w.WriteString("batch_id", flush.BatchId);
+                    WriteNullable(w, "batch_id", flush.BatchId);
                     if (flush.Items is { } items)
                     {
                         w.WriteStartArray("items");
@@ -86,15 +86,15 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
                     w.WriteString("strategy", s.Strategy.ToString().ToLowerInvariant());
                     w.WriteNumber("max_size", s.MaxSize);
                     w.WriteNumber("flush_interval_seconds", s.FlushIntervalSeconds);
-                    if (s.PassThroughTool is null) w.WriteNull("pass_through_tool"); else w.WriteString("pass_through_tool", s.PassThroughTool);
+                    WriteNullable(w, "pass_through_tool", s.PassThroughTool);
                     w.WriteNumber("buffered", s.Buffered);
                     w.WriteNumber("in_flight", s.InFlight);
                     w.WriteNumber("total_written", s.TotalWritten);
                     w.WriteNumber("total_flushed", s.TotalFlushed);
                     w.WriteNumber("batches_flushed", s.BatchesFlushed);
                     if (s.LastFlushAt is { } at) w.WriteString("last_flush_at", at); else w.WriteNull("last_flush_at");
-                    if (s.LastFlushReason is null) w.WriteNull("last_flush_reason"); else w.WriteString("last_flush_reason", s.LastFlushReason);
-                    if (s.LastError is null) w.WriteNull("last_error"); else w.WriteString("last_error", s.LastError);
+                    WriteNullable(w, "last_flush_reason", s.LastFlushReason);
+                    WriteNullable(w, "last_error", s.LastError);
                     if (s.OldestItemAgeSeconds is { } age) w.WriteNumber("oldest_item_age_seconds", Math.Round(age, 3)); else w.WriteNull("oldest_item_age_seconds");
                     w.WriteNumber("failed_attempts", s.FailedAttempts);
                 });
