@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ToolGrains.Core.Reputation;
 
@@ -50,9 +51,10 @@ public sealed class CatalogView(CatalogSnapshot snapshot)
 /// The silo's copy of the tool catalog, shared by every invoker activation (DESIGN.md §2): the catalog
 /// grain is asked at most once per <see cref="ResilientInvokerOptions.CatalogRefreshInterval"/> whether its
 /// version changed, so invocations do not queue on that one grain. A registration through a catalog
-/// activation on this silo calls <see cref="Invalidate"/>; other silos see it within the interval.
+/// activation on this silo calls <see cref="Invalidate"/>; other silos see it within the interval (plus one
+/// refresh). When the catalog grain cannot be reached, the last copy keeps serving.
 /// </summary>
-public sealed class CatalogCache(IGrainFactory grains, IOptions<ResilientInvokerOptions> options, TimeProvider time)
+public sealed class CatalogCache(IGrainFactory grains, IOptions<ResilientInvokerOptions> options, TimeProvider time, ILogger<CatalogCache> logger)
 {
     private readonly Lock _gate = new();
     private CatalogView? _view;
@@ -70,8 +72,12 @@ public sealed class CatalogCache(IGrainFactory grains, IOptions<ResilientInvoker
     {
         lock (_gate)
         {
-            if (_view is not null && !_stale && time.GetElapsedTime(_checkedAt) < options.Value.CatalogRefreshInterval)
-                return Task.FromResult(_view);
+            // Never read, or changed on this silo: the caller waits for the refresh. Merely older than the
+            // interval: the copy answers while the refresh runs, so no call waits on the catalog grain (nor,
+            // after a crash, on the dead silo that held it until the cluster declares it dead).
+            var mustWait = _view is null || _stale;
+            if (!mustWait && time.GetElapsedTime(_checkedAt) < options.Value.CatalogRefreshInterval)
+                return Task.FromResult(_view!);
             // One refresh in flight per silo; every caller shares it. Run off any activation's scheduler,
             // since callers on other activations await it too.
             if (_refresh is null || _refresh.IsCompleted)
@@ -79,7 +85,7 @@ public sealed class CatalogCache(IGrainFactory grains, IOptions<ResilientInvoker
                 _stale = false;
                 _refresh = Task.Run(RefreshAsync);
             }
-            return _refresh;
+            return mustWait ? _refresh : Task.FromResult(_view!);
         }
     }
 
@@ -98,9 +104,16 @@ public sealed class CatalogCache(IGrainFactory grains, IOptions<ResilientInvoker
             }
             return view;
         }
+        catch (Exception ex) when (known is not null)
+        {
+            // The catalog grain is unreachable, typically while the silo that held it is being declared dead:
+            // an older copy ranks as well as a fresh one, so calls carry on. The next call asks again.
+            logger.LogWarning("Tool catalog unreachable ({Message}); ranking with the copy of version {Version}", ex.Message, known.Version);
+            return known;
+        }
         catch
         {
-            lock (_gate) _stale = true; // Ask again next time rather than trusting an old copy for a whole interval.
+            lock (_gate) _stale = true;
             throw;
         }
     }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using Orleans.Runtime;
 using ToolGrains.Core.Protocol;
 using ToolGrains.Core.Reputation;
 
@@ -97,9 +98,21 @@ public sealed class ResilientInvokerGrain(
 
     private async Task<ToolCandidate?> AssessAsync(ToolCandidate candidate, ImmutableArray<float> embedding, string scenario)
     {
+        var reputation = GrainFactory.GetGrain<IToolReputationGrain>(candidate.ToolId);
         try
         {
-            var a = await GrainFactory.GetGrain<IToolReputationGrain>(candidate.ToolId).AssessScenarioAsync(embedding, scenario);
+            ToolAssessment a;
+            try
+            {
+                a = await reputation.AssessScenarioAsync(embedding, scenario);
+            }
+            catch (SiloUnavailableException ex)
+            {
+                // The reputation lived on a silo the cluster has just declared dead: asked again, it is
+                // activated on a survivor from its stored state. Without this every call in flight to it fails.
+                logger.LogInformation("Reputation of {ToolId} was on a dead silo ({Message}); asking again", candidate.ToolId, ex.Message);
+                a = await reputation.AssessScenarioAsync(embedding, scenario);
+            }
             return candidate with { Quality = a.Quality, NegativeTags = a.NegativeTags, Deprecated = a.Deprecated, FailureDemotion = a.FailureDemotion };
         }
         catch (ToolGrainsException ex) when (ex.Code == ErrorCodes.ToolNotFound)

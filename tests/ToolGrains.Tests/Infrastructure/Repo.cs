@@ -39,6 +39,14 @@ internal static class Repo
         return dir;
     }
 
+    /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> as a script its owner may run.</summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public static void WriteScript(string path, string text)
+    {
+        File.WriteAllText(path, text);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
     /// <summary>A TCP port nothing listens on now (the OS picks it).</summary>
     public static int FreePort()
     {

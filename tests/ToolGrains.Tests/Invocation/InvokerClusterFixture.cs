@@ -55,9 +55,7 @@ public sealed class InvokerClusterFixture : IAsyncLifetime
         var dir = Repo.NewTempDir("invoker-tool");
         foreach (var (name, body) in scripts)
         {
-            var path = Path.Combine(dir, name);
-            await File.WriteAllTextAsync(path, body);
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Repo.WriteScript(Path.Combine(dir, name), body);
         }
         var file = Path.Combine(dir, "tool.yaml");
         await File.WriteAllTextAsync(file, yaml);

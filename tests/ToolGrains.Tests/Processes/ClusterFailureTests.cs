@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using System.Collections.Concurrent;
 using ToolGrains.Tests.Infrastructure;
 
@@ -8,8 +9,8 @@ namespace ToolGrains.Tests.Processes;
 /// loses no acknowledged item, its buffers come back on the survivors and flush by themselves, and
 /// the client carries on through another gateway. A silo stopped with SIGTERM hands over cleanly.
 /// </summary>
-[Collection(ProcessCollection.Name)]
-public sealed class ClusterFailureTests(PostgresServer server) : IClassFixture<PostgresServer>
+[Collection(ProcessCollection.Name), System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class ClusterFailureTests(PostgresServer server, ITestOutputHelper testOutput) : IClassFixture<PostgresServer>
 {
     private async Task<(string Dir, string Output, Dictionary<string, string> Settings)> PrepareAsync(string name)
     {
@@ -37,6 +38,7 @@ public sealed class ClusterFailureTests(PostgresServer server) : IClassFixture<P
     public async Task A_killed_silo_loses_no_acknowledged_item_and_its_buffers_resume_elsewhere()
     {
         var (dir, output, settings) = await PrepareAsync("kill3");
+        await WriteInvocationToolsAsync(settings["ToolsDir"]);
         var silos = new List<SiloProcess>();
         try
         {
@@ -68,14 +70,41 @@ public sealed class ClusterFailureTests(PostgresServer server) : IClassFixture<P
                 }
             })).ToList();
 
-            Assert.True(await Repo.WaitUntilAsync(() => Task.FromResult(acknowledged.Count >= 1500), TimeSpan.FromSeconds(90)), "load did not start");
-            await silos[1].KillAsync();
+            // Resilient calls through the same gateways: a flaky executable that always fails and a builtin that
+            // answers, so every call both teaches a reputation and needs one to rank.
+            var invocations = new InvocationLoad(client.Client, Workers: 4);
+            var callers = invocations.Start(stop.Token);
+
+            Assert.True(await Repo.WaitUntilAsync(() => Task.FromResult(acknowledged.Count >= 1500 && invocations.Succeeded >= 50), TimeSpan.FromSeconds(90)),
+                $"load did not start ({acknowledged.Count} writes, {invocations.Succeeded} calls)");
+            var failedBeforeKill = invocations.Failed;
+            // Kill the silo holding the working tool's reputation, which every call ranks with: the hardest case.
+            var management = client.Client.GetGrain<IManagementGrain>(0);
+            var reputationHost = await management.GetActivationAddress(client.Client.GetGrain<IToolReputationGrain>("cluster_steady"));
+            var catalogHost = await management.GetActivationAddress(client.Client.GetGrain<IToolCatalogGrain>("default"));
+            var victim = silos.Single(s => s.SiloPort == reputationHost!.Endpoint.Port);
+            testOutput.WriteLine($"killing the silo on port {victim.SiloPort}; the catalog is on {catalogHost}");
+            var survivor = silos.First(s => s != victim);
+            await victim.KillAsync();
             var atKill = acknowledged.Count;
+            var callsAtKill = invocations.Succeeded;
             // Writes keep being acknowledged through the surviving gateways once the dead silo is voted out.
-            Assert.True(await Repo.WaitUntilAsync(() => Task.FromResult(acknowledged.Count >= atKill + 1500), TimeSpan.FromSeconds(120)),
-                $"writes did not resume after the kill ({acknowledged.Count - atKill} since, {failures} failed calls)");
+            Assert.True(await Repo.WaitUntilAsync(() => Task.FromResult(acknowledged.Count >= atKill + 1500 && invocations.Succeeded >= callsAtKill + 100),
+                TimeSpan.FromSeconds(120)),
+                $"load did not resume after the kill ({acknowledged.Count - atKill} writes and {invocations.Succeeded - callsAtKill} calls since, " +
+                $"{failures} failed writes, {invocations.Failed} failed calls: {invocations.Errors}); survivor's log:\n{survivor.Log}");
             stop.Cancel();
             await Task.WhenAll(producers);
+            await Task.WhenAll(callers);
+
+            testOutput.WriteLine($"writes: {acknowledged.Count} acknowledged, {failures} failed; calls: {invocations.Succeeded} succeeded, " +
+                $"{invocations.Failed} failed: {invocations.Errors}");
+            // A call fails only if it was in flight on the dead silo (its gateway, or the activation running it):
+            // at most one per caller. Calls that merely needed a grain living there wait for it to move instead.
+            Assert.Equal(0, failedBeforeKill);
+            Assert.True(invocations.Failed <= invocations.Workers,
+                $"{invocations.Failed} calls failed around the kill, more than the {invocations.Workers} in flight: {invocations.Errors}");
+            Assert.Equal(0, invocations.Unanswered);
 
             // No further writes: time flushes and recovery reminders deliver everything that was acknowledged.
             var delivered = await Repo.WaitUntilAsync(() => Task.FromResult(acknowledged.Keys.All(JsonlSink.ReadDelivered(output).ContainsKey)),
@@ -85,13 +114,72 @@ public sealed class ClusterFailureTests(PostgresServer server) : IClassFixture<P
             Assert.True(delivered, $"{missing.Count} of {acknowledged.Count} acknowledged items never delivered, e.g. {string.Join(", ", missing.Take(5))}");
             Assert.All(seen, kv => Assert.Single(kv.Value.Distinct()));
 
-            var hosts = await client.Client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+            var hosts = await management.GetHosts(onlyActive: true);
             Assert.Equal(2, hosts.Count);
         }
         finally
         {
             foreach (var silo in silos) await silo.DisposeAsync();
         }
+    }
+
+    private static async Task WriteInvocationToolsAsync(string tools)
+    {
+        Repo.WriteScript(Path.Combine(tools, "flaky.sh"), "#!/bin/sh\necho 'upstream unavailable' >&2\nexit 1\n");
+        await File.WriteAllTextAsync(Path.Combine(tools, "flaky.yaml"), """
+            id: cluster_flaky
+            description: Summarizes the state of the cluster from its status report
+            tags: [cluster]
+            executable:
+              command: ./flaky.sh
+              timeout_seconds: 5
+            """);
+        await File.WriteAllTextAsync(Path.Combine(tools, "steady.yaml"), """
+            id: cluster_steady
+            description: Summarizes cluster status reports
+            tags: [cluster]
+            builtin: noop
+            """);
+    }
+
+    /// <summary>Callers making resilient calls in a loop, counting answers and exceptions.</summary>
+    private sealed class InvocationLoad(IClusterClient client, int Workers)
+    {
+        private static readonly string[] Scenarios =
+            ["summarize the cluster status report", "summarize the state of the cluster", "give me a short summary of the silos"];
+        private readonly ConcurrentQueue<string> _errors = new();
+        private int _succeeded, _failed, _unanswered;
+
+        public int Workers { get; } = Workers;
+        public int Succeeded => Volatile.Read(ref _succeeded);
+        /// <summary>Calls that threw: the caller got no answer at all.</summary>
+        public int Failed => Volatile.Read(ref _failed);
+        /// <summary>Calls answered with every attempt failed although a working tool was a candidate.</summary>
+        public int Unanswered => Volatile.Read(ref _unanswered);
+        public string Errors => string.Join(" | ", _errors.Take(8));
+
+        public List<Task> Start(CancellationToken stop) => [.. Enumerable.Range(0, Workers).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                try
+                {
+                    var result = await client.CallToolResilientAsync(Scenarios[(w + i) % Scenarios.Length], "{}", ["cluster"], maxAttempts: 2);
+                    if (result.Success) Interlocked.Increment(ref _succeeded);
+                    else
+                    {
+                        Interlocked.Increment(ref _unanswered);
+                        _errors.Enqueue("unanswered: " + string.Join(", ", result.Attempts.Select(a => $"{a.ToolId} {a.Outcome} {a.Error}")));
+                    }
+                }
+                catch (Exception ex)
+                {
+                    Interlocked.Increment(ref _failed);
+                    _errors.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {ex.GetType().Name}: {ex.Message}");
+                    await Task.Delay(50);
+                }
+            }
+        }))];
     }
 
     [Fact]

@@ -38,9 +38,7 @@ public sealed class SecurityTests(PostgresServer server) : IClassFixture<Postgre
         var elsewhere = Directory.CreateDirectory(Path.Combine(dir, "elsewhere")).FullName;
         foreach (var folder in new[] { tools, elsewhere })
         {
-            var script = Path.Combine(folder, "echo.sh");
-            await File.WriteAllTextAsync(script, "#!/bin/bash\ncat\n");
-            File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Repo.WriteScript(Path.Combine(folder, "echo.sh"), "#!/bin/bash\ncat\n");
             await File.WriteAllTextAsync(Path.Combine(folder, "echo.yaml"), $"""
                 id: echo_{Path.GetFileName(folder)}
                 description: Echoes its input

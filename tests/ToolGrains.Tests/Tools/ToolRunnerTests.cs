@@ -20,8 +20,7 @@ public sealed class ToolRunnerTests
     private ToolDescriptor Script(string body, double timeoutSeconds = 10)
     {
         var path = Path.Combine(_dir, $"tool-{Guid.NewGuid():N}.sh");
-        File.WriteAllText(path, "#!/bin/bash\n" + body + "\n");
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Repo.WriteScript(path, "#!/bin/bash\n" + body + "\n");
         return new ToolDescriptor("script", "1", "a script", [], 0.8, ToolKind.Executable, path, [], timeoutSeconds, _dir, "{}");
     }
 
@@ -84,8 +83,7 @@ public sealed class ToolRunnerTests
     public async Task Arguments_are_passed_without_a_shell()
     {
         var path = Path.Combine(_dir, "args.sh");
-        File.WriteAllText(path, "#!/bin/bash\nprintf '{\"first\":\"%s\",\"count\":%d}' \"$1\" \"$#\"\n");
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Repo.WriteScript(path, "#!/bin/bash\nprintf '{\"first\":\"%s\",\"count\":%d}' \"$1\" \"$#\"\n");
         var tool = new ToolDescriptor("a", "1", "a", [], 1, ToolKind.Executable, path, ImmutableArray.Create("$(touch pwned); *", "two"), 5, _dir, "{}");
         var result = await _runner.RunAsync(tool, "{}");
         Assert.Equal(ToolOutcome.Success, result.Outcome);
