@@ -29,7 +29,7 @@ internal static class BufferBench
                 var options = profile switch
                 {
                     "embedded" => new ToolGrainsOptions { DataDir = Path.Combine(Path.GetTempPath(), "toolgrains-bench-" + Guid.NewGuid().ToString("N")[..8]) },
-                    "postgres" => new ToolGrainsOptions { Storage = "postgres", ConnectionString = Options.String(args, "--postgres") ?? StartPostgres(out pgDir) },
+                    "postgres" => new ToolGrainsOptions { Storage = "postgres", ConnectionString = Options.String(args, "--postgres") ?? BenchEnvironment.StartPostgres(out pgDir) },
                     _ => throw new ArgumentException($"unknown profile '{profile}'"),
                 };
                 await RunProfileAsync(profile, options, TimeSpan.FromSeconds(seconds));
@@ -37,7 +37,7 @@ internal static class BufferBench
         }
         finally
         {
-            if (pgDir is not null) Run("bash", $"{Script} stop {pgDir}");
+            if (pgDir is not null) BenchEnvironment.StopPostgres(pgDir);
         }
         Console.WriteLine("goals: durable writes >= 50% of no-op calls at 256 producers; >= 50x fewer pass-through calls than writes at max_size 50");
         return 0;
@@ -98,30 +98,6 @@ internal static class BufferBench
         await Task.WhenAll(loops);
         var all = latencies.SelectMany(l => l).Order().ToList();
         return (all.Count / stop.Elapsed.TotalSeconds, all.Count == 0 ? 0 : all[all.Count / 2], all.Count);
-    }
-
-    private static string Script => Path.Combine(FindRoot(), "scripts", "postgres.sh");
-
-    private static string StartPostgres(out string? dir)
-    {
-        dir = Path.Combine(Path.GetTempPath(), "toolgrains-bench-pg-" + Guid.NewGuid().ToString("N")[..8]);
-        return Run("bash", $"{Script} start {dir}").Trim().Split('\n').Last();
-    }
-
-    private static string Run(string file, string arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true })!;
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{file} {arguments} exited {process.ExitCode}");
-        return output;
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "ToolGrains.sln"))) return dir.FullName;
-        return Directory.GetCurrentDirectory();
     }
 
     /// <summary>Counts the buffers' storage writes and pass-through calls from the ToolGrains meter.</summary>

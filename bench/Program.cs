@@ -9,6 +9,7 @@ return args.FirstOrDefault() switch
     "reputation" => await ReputationBench.RunAsync(),
     "invoke" => await InvokeBench.RunInvokeAsync(args[1..]),
     "routing" => await InvokeBench.RunRoutingAsync(args[1..]),
+    "soak" => await SoakBench.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -24,6 +25,12 @@ static int Usage()
                  the resilient invoker's overhead per call (p50, p99) vs a direct CallToolAsync of the builtin no-op
           routing [--calls 500] [--seed 42]
                  learning curve: first-attempt success per 50 calls over tools with hidden failure patterns
+          soak   [--minutes 10] [--silos 3] [--postgres CONNECTION] [--gateways HOST:PORT,...] [--cluster-id toolgrains]
+                 [--writes 1000] [--calls 100] [--marks 10] [--ramp-seconds 20] [--sample-seconds 10] [--out DIR]
+                 mixed load held at those rates/s (reached by a linear ramp): buffer writes, resilient calls, failure marks; starts a private
+                 PostgreSQL and the silos unless given a running cluster's gateways; prints throughput, latency
+                 percentiles, errors and silo memory per sample, then writes soak.csv and soak.svg; exit 1 on
+                 errors, shed load or growing memory
         """);
     return 2;
 }

@@ -71,6 +71,12 @@ internal static class Options
         return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
     }
 
+    public static double Double(string[] args, string name, double fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length && double.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : fallback;
+    }
+
     public static string? String(string[] args, string name)
     {
         var i = Array.IndexOf(args, name);

@@ -12,7 +12,8 @@ namespace ToolGrains.Grains;
 /// The JSON tool protocol of DESIGN.md §5 on the cluster: parses a request, calls the typed grains,
 /// and writes the answer, or an error naming the field. A registered tool's id calls that tool.
 /// </summary>
-[StatelessWorker]
+// Reentrant: no state; an operation is mostly awaiting other grains and tools.
+[StatelessWorker, Reentrant]
 public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
 {
     public async Task<ProtocolResponse> CallAsync(string tool, string requestJson)

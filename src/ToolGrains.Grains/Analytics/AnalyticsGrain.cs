@@ -37,7 +37,7 @@ public sealed class AnalyticsOptions
 /// Stateless: a report is a read of many grains plus some CPU (embedding the pattern scenarios), so every
 /// silo builds its own and none becomes a hot spot.
 /// </summary>
-[StatelessWorker]
+[StatelessWorker, Reentrant] // no state; a report is mostly awaiting reputation grains
 public sealed class AnalyticsGrain(
     IEmbeddingGenerator<string, Embedding<float>> embeddings,
     IOptions<AnalyticsOptions> options,

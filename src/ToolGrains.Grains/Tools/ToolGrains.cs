@@ -79,7 +79,8 @@ public sealed class ToolCatalogGrain(
 }
 
 /// <summary>The plain call of one registered tool, on whichever silo the caller is; counted in the tool's usage.</summary>
-[StatelessWorker]
+// Reentrant: no state, and a call is mostly awaiting the tool.
+[StatelessWorker, Reentrant]
 public sealed class ToolCallGrain(ToolRunner runner, UsageTracker usage) : Grain, IToolCallGrain
 {
     public Task<ToolCallResult> CallToolAsync(string toolId, string inputJson) =>
