@@ -1,4 +1,7 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Core.Internal;
+using Orleans.Runtime;
 using ToolGrains.Tests.Infrastructure;
 
 namespace ToolGrains.Tests.Buffers;
@@ -34,6 +37,34 @@ public sealed class BufferTests(ClusterFixture fixture)
     private static string Op(string operation, string bufferId) => JsonSerializer.Serialize(new { operation, buffer_id = bufferId });
 
     private static string[] Lines(string file) => File.Exists(file) ? File.ReadAllLines(file) : [];
+
+    [Fact]
+    public async Task A_busy_buffer_keeps_one_recovery_reminder_and_drops_it_when_it_deactivates_drained()
+    {
+        var (tool, file) = await JsonlToolAsync();
+        var id = NewId("reminder");
+        var buffer = fixture.Client.GetGrain<IBufferGrain>(id);
+        var reminders = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<IReminderTable>();
+        var grainId = buffer.GetGrainId();
+
+        await buffer.WriteAsync(new BufferWriteRequest(["0"], new BufferSettingsUpdate(BufferStrategy.Batched, 1, 60, tool)));
+        var registered = await reminders.ReadRow(grainId, "buffer-recovery");
+        Assert.NotNull(registered); // before the item was acknowledged
+        // Twenty batches, each delivered before the next write (well inside the 2 s reminder period): the reminder
+        // stays as it was. Removing it after each drained batch and adding it at the next write cost two
+        // reminder-table writes per batch.
+        for (var i = 1; i < 20; i++)
+        {
+            await buffer.WriteAsync(new BufferWriteRequest([i.ToString()]));
+            Assert.True(await Repo.WaitUntilAsync(() => Task.FromResult(Lines(file).Length == i + 1), TimeSpan.FromSeconds(10)));
+        }
+        Assert.Equal(registered.ETag, (await reminders.ReadRow(grainId, "buffer-recovery"))?.ETag);
+
+        // Drained and deactivated: the reminder goes, so an idle buffer costs nothing.
+        await buffer.Cast<IGrainManagementExtension>().DeactivateOnIdle();
+        Assert.True(await Repo.WaitUntilAsync(async () => await reminders.ReadRow(grainId, "buffer-recovery") is null, TimeSpan.FromSeconds(10)),
+            "the drained buffer kept its reminder after deactivating");
+    }
 
     [Fact]
     public async Task Size_flush_seals_a_batch_at_max_size()
@@ -319,4 +350,6 @@ public sealed class BufferDeactivationTests(ClusterFixture fixture)
         Assert.Equal("deactivation", status.LastFlushReason);
         Assert.Equal(0, status.Buffered + status.InFlight);
     }
+
 }
+

@@ -13,48 +13,7 @@ namespace ToolGrains.Tests.Fuzz;
 [Collection(ClusterCollection.Name)]
 public sealed class ProtocolFuzzTests(ClusterFixture fixture)
 {
-    private const string Guard = "fuzz-guard";
-
-    private static readonly string[] Operations =
-        ["buffer", "register_tool", "tool_status", "mark_tool_failure", "extract_spec_from_file", "resilient_tool_call", "no_such_tool", "", "ünïcode-tool"];
-
-    private static readonly string[] Fields =
-    [
-        "operation", "buffer_id", "data", "items", "max_size", "flush_interval_seconds", "strategy", "pass_through_tool",
-        "tool_id", "scenario", "error_message", "severity", "file_path", "summarize", "max_length", "input_data", "tags",
-        "max_attempts", "id", "description", "quality", "builtin", "executable", "http", "settings", "version", "disable_tracking",
-    ];
-
-    private static readonly Gen<JsonNode?> Scalar = Gen.Frequency(
-        (1, Gen.Bool.Select(_ => (JsonNode?)null)),
-        (1, Gen.Bool.Select(b => (JsonNode?)JsonValue.Create(b))),
-        (2, Gen.Int.Select(i => (JsonNode?)JsonValue.Create(i))),
-        (1, Gen.Double.Select(d => double.IsFinite(d) ? (JsonNode?)JsonValue.Create(d) : JsonValue.Create(0.5))),
-        (1, Gen.Long.Select(l => (JsonNode?)JsonValue.Create(l))),
-        (2, Gen.OneOf("write", "flush", "status", "clear", "batched", "immediate", "manual", "low", "high", "medium",
-                "log_batch_writer", "jsonl_file_writer", Guard, "/etc/hostname", "/", "", " ", "ünïcode ✓ 🚀", "a\u0000b", "../../etc")
-            .Select(s => (JsonNode?)JsonValue.Create(s))),
-        (2, Gen.String.Select(s => (JsonNode?)JsonValue.Create(s))));
-
-    private static readonly Gen<JsonNode?> Value = Gen.Frequency(
-        (6, Scalar),
-        (1, Scalar.Array[0, 4].Select(a => (JsonNode?)new JsonArray([.. a]))),
-        (1, Gen.Select(Gen.OneOf(Fields), Scalar).Array[0, 3].Select(pairs =>
-        {
-            var o = new JsonObject();
-            foreach (var (k, v) in pairs) o[k] = v;
-            return (JsonNode?)o;
-        })));
-
-    private static readonly Gen<string> Body = Gen.Frequency(
-        (8, Gen.Select(Gen.OneOf(Fields), Value).Array[0, 8].Select(pairs =>
-        {
-            var o = new JsonObject();
-            foreach (var (k, v) in pairs) o[k] = v?.DeepClone();
-            return o.ToJsonString();
-        })),
-        (1, Gen.String),
-        (1, Gen.OneOf("", "null", "[]", "{", "{\"operation\":", "42", "\"text\"", "{\"operation\":\"write\",\"buffer_id\":\"x\",\"data\":{\"deep\":" + new string('[', 300))));
+    private const string Guard = FuzzInputs.Guard;
 
     [Fact]
     public async Task Random_requests_get_a_result_or_a_clean_error_and_lose_nothing()
@@ -67,9 +26,9 @@ public sealed class ProtocolFuzzTests(ClusterFixture fixture)
         }
 
         var requests = new List<(string Tool, string Body)>();
-        Gen.Select(Gen.OneOf(Operations), Body).Sample(r => { lock (requests) requests.Add(r); }, iter: 600, threads: 1);
+        Gen.Select(Gen.OneOf(FuzzInputs.Operations), FuzzInputs.Body).Sample(r => { lock (requests) requests.Add(r); }, iter: 600, threads: 1);
         // Writes aimed at the guard buffer with every other field random: acknowledged ones must survive.
-        Gen.Select(Gen.OneOf(Fields), Value).Array[0, 4].Sample(extra =>
+        Gen.Select(Gen.OneOf(FuzzInputs.Fields), FuzzInputs.Value).Array[0, 4].Sample(extra =>
         {
             var o = new JsonObject { ["operation"] = "write", ["buffer_id"] = Guard, ["data"] = "guard" };
             foreach (var (k, v) in extra) if (k is not ("operation" or "buffer_id")) o[k] = v?.DeepClone();
@@ -97,13 +56,9 @@ public sealed class ProtocolFuzzTests(ClusterFixture fixture)
                 Assert.Equal(error.Code, doc.RootElement.GetProperty("error").GetProperty("code").GetString());
                 Assert.NotEqual("internal_error", error.Code);
             }
-            else if (tool == "buffer" && body.Contains(Guard) && doc.RootElement.TryGetProperty("buffer_id", out var id) && id.GetString() == Guard
-                     && doc.RootElement.TryGetProperty("buffered", out _))
+            else
             {
-                // A write carries one item ("data") or many ("items", which wins when both are given).
-                var request = JsonNode.Parse(body)!.AsObject();
-                var count = request["items"] is JsonArray items ? items.Count : 1;
-                for (var n = 0; n < count; n++) guardItems.Add("acknowledged");
+                guardItems.AddRange(Enumerable.Repeat("acknowledged", FuzzInputs.AcknowledgedGuardItems(tool, body, doc.RootElement)));
             }
         }
 
