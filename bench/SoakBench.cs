@@ -103,13 +103,14 @@ internal static class SoakBench
         }
         await stop.CancelAsync();
         await Task.WhenAll(drivers);
+        var drove = clock.Elapsed; // rates are over the time calls were issued, not the drain after it
         await LoadKind.DrainAsync(kinds.Values, TimeSpan.FromSeconds(60));
 
-        var delivery = await BufferDeliveryAsync(client, clock.Elapsed);
+        var delivery = await BufferDeliveryAsync(client);
         SoakReport.WriteCsv(Path.Combine(outDir, "soak.csv"), rows, cluster.Silos.Count);
         SoakReport.WriteSvg(Path.Combine(outDir, "soak.svg"), rows, [.. kinds.Keys], cluster.Silos.Count,
             $"{minutes:0.#} min, {hostCount} silos, {cluster.Description}");
-        var exitCode = PrintSummary(kinds.Values, rows, baseline, delivery, clock.Elapsed, cluster.Silos.Count, sample);
+        var exitCode = PrintSummary(kinds.Values, rows, baseline, delivery, drove, cluster.Silos.Count, sample);
         await host.StopAsync(); // before the silos stop, so that the client does not hear from them after it is gone
         return exitCode;
     }
@@ -180,7 +181,7 @@ internal static class SoakBench
     }
 
     /// <summary>What the soak's buffers delivered to their pass-through, from their status.</summary>
-    private static async Task<(long Written, long Flushed, long Batches)> BufferDeliveryAsync(IClusterClient client, TimeSpan elapsed)
+    private static async Task<(long Written, long Flushed, long Batches)> BufferDeliveryAsync(IClusterClient client)
     {
         var statuses = await Task.WhenAll(Enumerable.Range(0, Buffers).Select(i => client.GetGrain<IBufferGrain>($"soak-{i}").GetStatusAsync()));
         return (statuses.Sum(s => s.TotalWritten), statuses.Sum(s => s.TotalFlushed), statuses.Sum(s => s.BatchesFlushed));

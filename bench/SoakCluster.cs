@@ -201,6 +201,7 @@ internal sealed class SoakSilo : IAsyncDisposable
             catch (OperationCanceledException)
             {
                 _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync(); // its last lines are written before the log closes
             }
         }
         _process.Dispose();

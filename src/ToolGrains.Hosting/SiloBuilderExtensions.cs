@@ -46,7 +46,10 @@ public static class SiloBuilderExtensions
         if (options.SiloName is { Length: > 0 } siloName) silo.Configure<SiloOptions>(o => o.SiloName = siloName);
         // Executable tools run only from the tools folder and the folders named for them.
         silo.Services.Configure<ToolRunnerOptions>(o =>
-            o.AllowedExecutableDirectories = [Path.GetFullPath(options.ToolsDir), .. options.AllowedToolDirs.Select(Path.GetFullPath)]);
+        {
+            o.AllowedExecutableDirectories = [Path.GetFullPath(options.ToolsDir), .. options.AllowedToolDirs.Select(Path.GetFullPath)];
+            o.MaxConcurrentProcesses = options.MaxToolProcesses;
+        });
         silo.UseToolGrainsClustering(options);
         silo.UseToolGrainsStorage(options);
         if (options.TlsCertificatePath is { Length: > 0 } certificate)

@@ -58,6 +58,10 @@ public sealed class ToolGrainsOptions
     /// <summary>Folders, besides <c>ToolsDir</c>, that executable tools may run from. Default: none.</summary>
     public List<string> AllowedToolDirs { get; set; } = [];
 
+    /// <summary>Executable tool processes a silo runs at once; more calls wait for a slot (the wait counts
+    /// against a resilient call's deadline, never against the tool's timeout). Default: 4 per core, at least 8.</summary>
+    public int MaxToolProcesses { get; set; } = Math.Max(8, 4 * Environment.ProcessorCount);
+
     /// <summary>Folder whose <c>*.yaml</c> tools are registered at start. Default: <c>./tools</c>.</summary>
     public string ToolsDir { get; set; } = "tools";
 
@@ -105,6 +109,8 @@ public sealed class ToolGrainsOptions
             if (port < (allowZero ? 0 : 1) || port > 65535)
                 yield return $"ToolGrains:{key}: {port} is not a TCP port (1..65535{(allowZero ? ", or 0 for none" : "")}).";
         }
+        if (MaxToolProcesses < 1)
+            yield return $"ToolGrains:MaxToolProcesses: must be at least 1, not {MaxToolProcesses}.";
         if (SiloPort == GatewayPort || (HttpPort != 0 && (HttpPort == SiloPort || HttpPort == GatewayPort)))
             yield return $"ToolGrains:SiloPort, GatewayPort and HttpPort must differ ({SiloPort}, {GatewayPort}, {HttpPort}).";
         if (AdvertisedIp is { Length: > 0 } ip && !IPAddress.TryParse(ip, out _))

@@ -18,6 +18,7 @@ namespace ToolGrains.Grains.Buffers;
 public sealed class BufferGrain : Grain, IBufferGrain, IRemindable
 {
     private const string RecoveryReminder = "buffer-recovery";
+    private readonly SemaphoreSlim _reminderGate = new(1, 1);
     private const int MaxUnsavedDeliveries = 32;
     private readonly IPersistentState<BufferState> _state;
     private readonly ToolRunner _runner;
@@ -167,6 +168,9 @@ public sealed class BufferGrain : Grain, IBufferGrain, IRemindable
 
     public Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        // The tick proves the reminder exists, even when this activation did not register it (an empty
+        // buffer reactivated after its silo died): without this, such a reminder would tick forever.
+        _reminderRegistered = true;
         // Being active again is the point of the reminder: the pump flushes what is due.
         if (S.BufferedCount > 0) StartPump();
         else return SettleRecoveryAsync();
@@ -194,7 +198,7 @@ public sealed class BufferGrain : Grain, IBufferGrain, IRemindable
                 _logger.LogWarning(ex, "Buffer {BufferId}: flush on deactivation did not complete", BufferId);
             }
         }
-        await SettleRecoveryAsync();
+        if (!_poisoned) await SettleRecoveryAsync(); // poisoned: memory may disagree with storage, keep the reminder
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
@@ -375,8 +379,21 @@ public sealed class BufferGrain : Grain, IBufferGrain, IRemindable
     {
         if (!_reminderRegistered)
         {
-            await this.RegisterOrUpdateReminder(RecoveryReminder, _options.RecoveryReminderPeriod, _options.RecoveryReminderPeriod);
-            _reminderRegistered = true;
+            // Serialised with SettleRecoveryAsync (this grain is reentrant): a removal in progress must not
+            // take away the reminder this write is about to rely on.
+            await _reminderGate.WaitAsync();
+            try
+            {
+                if (!_reminderRegistered)
+                {
+                    await this.RegisterOrUpdateReminder(RecoveryReminder, _options.RecoveryReminderPeriod, _options.RecoveryReminderPeriod);
+                    _reminderRegistered = true;
+                }
+            }
+            finally
+            {
+                _reminderGate.Release();
+            }
         }
         StartPump();
     }
@@ -388,18 +405,26 @@ public sealed class BufferGrain : Grain, IBufferGrain, IRemindable
     private async Task SettleRecoveryAsync()
     {
         if (S.BufferedCount > 0 || !_reminderRegistered) return;
-        _reminderRegistered = false;
+        await _reminderGate.WaitAsync();
         try
         {
-            if (await this.GetReminder(RecoveryReminder) is { } reminder && S.BufferedCount == 0)
-                await this.UnregisterReminder(reminder);
-            else if (S.BufferedCount > 0)
+            if (S.BufferedCount > 0 || !_reminderRegistered) return;
+            // Cleared before the removal starts: a write arriving meanwhile sees it, waits at the gate and
+            // registers again, so no acknowledged item relies on the reminder removed here.
+            _reminderRegistered = false;
+            try
+            {
+                if (await this.GetReminder(RecoveryReminder) is { } reminder) await this.UnregisterReminder(reminder);
+            }
+            catch (Exception ex)
+            {
                 _reminderRegistered = true;
+                _logger.LogDebug(ex, "Buffer {BufferId}: reminder not removed; it is removed on its next tick", BufferId);
+            }
         }
-        catch (Exception ex)
+        finally
         {
-            _reminderRegistered = true;
-            _logger.LogDebug(ex, "Buffer {BufferId}: reminder not removed; it is removed on its next tick", BufferId);
+            _reminderGate.Release();
         }
     }
 

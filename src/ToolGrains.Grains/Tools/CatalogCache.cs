@@ -82,14 +82,15 @@ public sealed class CatalogCache(IGrainFactory grains, IOptions<ResilientInvoker
             // since callers on other activations await it too.
             if (_refresh is null || _refresh.IsCompleted)
             {
+                var invalidated = _stale;
                 _stale = false;
-                _refresh = Task.Run(RefreshAsync);
+                _refresh = Task.Run(() => RefreshAsync(invalidated));
             }
             return mustWait ? _refresh : Task.FromResult(_view!);
         }
     }
 
-    private async Task<CatalogView> RefreshAsync()
+    private async Task<CatalogView> RefreshAsync(bool invalidated)
     {
         var known = _view;
         var started = time.GetTimestamp();
@@ -107,7 +108,9 @@ public sealed class CatalogCache(IGrainFactory grains, IOptions<ResilientInvoker
         catch (Exception ex) when (known is not null)
         {
             // The catalog grain is unreachable, typically while the silo that held it is being declared dead:
-            // an older copy ranks as well as a fresh one, so calls carry on. The next call asks again.
+            // an older copy ranks as well as a fresh one, so calls carry on. The next call asks again (and
+            // waits for the answer again if this refresh was for a change made on this silo).
+            if (invalidated) lock (_gate) _stale = true;
             logger.LogWarning("Tool catalog unreachable ({Message}); ranking with the copy of version {Version}", ex.Message, known.Version);
             return known;
         }

@@ -26,6 +26,11 @@ public sealed class ToolRunnerOptions
     /// keys) never reach a tool. Default: PATH, HOME, LANG, LC_ALL, TZ, TMPDIR.
     /// </summary>
     public List<string> PassedEnvironment { get; set; } = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR"];
+
+    /// <summary>Executable tools running at once on this silo; more calls wait for a slot. The invoker and
+    /// the tool-call grain are reentrant, so without it a burst of calls would start a process each.
+    /// Default: 4 per core, at least 8 (the silo sets <c>ToolGrains:MaxToolProcesses</c>).</summary>
+    public int MaxConcurrentProcesses { get; set; } = Math.Max(8, 4 * Environment.ProcessorCount);
 }
 
 /// <summary>
@@ -38,6 +43,7 @@ public sealed class ToolRunner(IEnumerable<IBuiltinTool> builtins, IOptions<Tool
     // One client for all HTTP tools: sockets are pooled; each call has its own timeout token.
     private static readonly HttpClient Http = new() { Timeout = Timeout.InfiniteTimeSpan };
     private readonly Dictionary<string, IBuiltinTool> _builtins = builtins.ToDictionary(b => b.Name);
+    private readonly SemaphoreSlim _processSlots = new(Math.Max(1, options.Value.MaxConcurrentProcesses));
 
     public ISet<string> BuiltinNames => _builtins.Keys.ToHashSet();
 
@@ -56,6 +62,21 @@ public sealed class ToolRunner(IEnumerable<IBuiltinTool> builtins, IOptions<Tool
     }
 
     public async Task<ToolCallResult> RunAsync(ToolDescriptor tool, string inputJson, CancellationToken cancellationToken = default)
+    {
+        if (tool.Kind != ToolKind.Executable) return await RunCoreAsync(tool, inputJson, cancellationToken);
+        // A process slot first, outside the tool's timeout: waiting for one is the silo's load, not the tool's fault.
+        await _processSlots.WaitAsync(cancellationToken);
+        try
+        {
+            return await RunCoreAsync(tool, inputJson, cancellationToken);
+        }
+        finally
+        {
+            _processSlots.Release();
+        }
+    }
+
+    private async Task<ToolCallResult> RunCoreAsync(ToolDescriptor tool, string inputJson, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

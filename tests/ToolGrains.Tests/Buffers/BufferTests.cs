@@ -50,13 +50,14 @@ public sealed class BufferTests(ClusterFixture fixture)
         await buffer.WriteAsync(new BufferWriteRequest(["0"], new BufferSettingsUpdate(BufferStrategy.Batched, 1, 60, tool)));
         var registered = await reminders.ReadRow(grainId, "buffer-recovery");
         Assert.NotNull(registered); // before the item was acknowledged
-        // Twenty batches, each delivered before the next write (well inside the 2 s reminder period): the reminder
+        // Twenty batches, each delivered before the next write (polled every 5 ms, so all inside the 2 s reminder
+        // period, whose tick would remove the reminder of a drained buffer): the reminder
         // stays as it was. Removing it after each drained batch and adding it at the next write cost two
         // reminder-table writes per batch.
         for (var i = 1; i < 20; i++)
         {
             await buffer.WriteAsync(new BufferWriteRequest([i.ToString()]));
-            Assert.True(await Repo.WaitUntilAsync(() => Task.FromResult(Lines(file).Length == i + 1), TimeSpan.FromSeconds(10)));
+            Assert.True(await Repo.WaitUntilAsync(() => Task.FromResult(Lines(file).Length == i + 1), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(5)));
         }
         Assert.Equal(registered.ETag, (await reminders.ReadRow(grainId, "buffer-recovery"))?.ETag);
 

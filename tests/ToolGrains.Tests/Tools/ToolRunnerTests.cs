@@ -69,6 +69,18 @@ public sealed class ToolRunnerTests
     }
 
     [Fact]
+    public async Task Processes_beyond_the_limit_wait_for_a_slot_outside_their_timeout()
+    {
+        var runner = new ToolRunner([], Options.Create(new ToolRunnerOptions { MaxConcurrentProcesses = 1 }), TimeProvider.System);
+        // mkdir is atomic: a second process running at the same time finds the lock taken and says so.
+        var tool = Script($"if mkdir '{_dir}/lock' 2>/dev/null; then sleep 0.3; rmdir '{_dir}/lock'; echo '{{\"overlap\":false}}'; " +
+                          "else echo '{\"overlap\":true}'; fi", timeoutSeconds: 0.8);
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => runner.RunAsync(tool, "{}")));
+        // Four runs of 0.3 s one after another: the last waited ~0.9 s, past the 0.8 s timeout, and still succeeded.
+        Assert.All(results, r => Assert.Equal((ToolOutcome.Success, """{"overlap":false}"""), (r.Outcome, r.ResultJson?.Trim())));
+    }
+
+    [Fact]
     public async Task A_command_that_cannot_start_is_a_failure()
     {
         var path = Path.Combine(_dir, "not-executable.sh");
