@@ -51,6 +51,14 @@ internal static class FuzzInputs
         (1, Gen.String),
         (1, Gen.OneOf("", "null", "[]", "{", "{\"operation\":", "42", "\"text\"", "{\"operation\":\"write\",\"buffer_id\":\"x\",\"data\":{\"deep\":" + new string('[', 300))));
 
+    /// <summary>A write to the guard buffer with every other field random, so that some are acknowledged and some refused.</summary>
+    public static readonly Gen<string> GuardWrite = Gen.Select(Gen.OneOf(Fields), Value).Array[0, 4].Select(extra =>
+    {
+        var o = new JsonObject { ["operation"] = "write", ["buffer_id"] = Guard, ["data"] = "guard" };
+        foreach (var (k, v) in extra) if (k is not ("operation" or "buffer_id")) o[k] = v?.DeepClone();
+        return o.ToJsonString();
+    });
+
     /// <summary>How many items the guard buffer acknowledged with this answer: 0 unless it is a successful write to it.
     /// A write carries one item (<c>data</c>) or many (<c>items</c>, which wins when both are given).</summary>
     public static int AcknowledgedGuardItems(string tool, string requestBody, JsonElement answer)

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using CsCheck;
 using ToolGrains.Tests.Infrastructure;
 
@@ -62,12 +61,7 @@ public sealed class HttpFuzzTests
             requests.Add((route.Method, route.Path, type, body));
         }, iter: 400, threads: 1);
         // Writes aimed at the guard buffer with every other field random, so that some are acknowledged.
-        Gen.Select(Gen.OneOf(FuzzInputs.Fields), FuzzInputs.Value).Array[0, 4].Sample(extra =>
-        {
-            var o = new JsonObject { ["operation"] = "write", ["buffer_id"] = FuzzInputs.Guard, ["data"] = "guard" };
-            foreach (var (k, v) in extra) if (k is not ("operation" or "buffer_id")) o[k] = v?.DeepClone();
-            requests.Add((HttpMethod.Post, "/api/call/buffer", "application/json", o.ToJsonString()));
-        }, iter: 100, threads: 1);
+        FuzzInputs.GuardWrite.Sample(body => requests.Add((HttpMethod.Post, "/api/call/buffer", "application/json", body)), iter: 100, threads: 1);
 
         foreach (var (method, path, contentType, body) in requests)
         {

@@ -5,6 +5,20 @@ namespace ToolGrains.Tests.Infrastructure;
 /// <summary>Reads what a <c>jsonl_file_writer</c> pass-through wrote: item JSON → the batch ids it arrived in.</summary>
 internal static class JsonlSink
 {
+    /// <summary>Writes the YAML of a <c>jsonl_file_writer</c> tool named <paramref name="toolId"/> into <paramref name="toolsDir"/>,
+    /// appending to <c>out.jsonl</c> there; returns that file's path.</summary>
+    public static async Task<string> WriteToolAsync(string toolsDir, string toolId)
+    {
+        await File.WriteAllTextAsync(Path.Combine(toolsDir, toolId + ".yaml"), $"""
+            id: {toolId}
+            description: Appends buffered batches to out.jsonl
+            builtin: jsonl_file_writer
+            settings:
+              path: ./out.jsonl
+            """);
+        return Path.Combine(toolsDir, "out.jsonl");
+    }
+
     public static Dictionary<string, List<string>> ReadDelivered(string file)
     {
         var result = new Dictionary<string, List<string>>();

@@ -18,14 +18,7 @@ public abstract class BufferCrashTests
     {
         var dir = Repo.NewTempDir("crash");
         var tools = Directory.CreateDirectory(Path.Combine(dir, "tools")).FullName;
-        var output = Path.Combine(tools, "out.jsonl");
-        await File.WriteAllTextAsync(Path.Combine(tools, "crash_sink.yaml"), """
-            id: crash_sink
-            description: Appends buffered batches to out.jsonl
-            builtin: jsonl_file_writer
-            settings:
-              path: ./out.jsonl
-            """);
+        var output = await JsonlSink.WriteToolAsync(tools, "crash_sink");
         var settings = await ProfileAsync(dir);
         settings["ToolsDir"] = tools;
         settings["Buffers:RecoveryReminderPeriod"] = "00:00:02";

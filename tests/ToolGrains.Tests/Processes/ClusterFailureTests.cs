@@ -16,13 +16,7 @@ public sealed class ClusterFailureTests(PostgresServer server, ITestOutputHelper
     {
         var dir = Repo.NewTempDir(name);
         var tools = Directory.CreateDirectory(Path.Combine(dir, "tools")).FullName;
-        await File.WriteAllTextAsync(Path.Combine(tools, "sink.yaml"), """
-            id: cluster_sink
-            description: Appends buffered batches to out.jsonl
-            builtin: jsonl_file_writer
-            settings:
-              path: ./out.jsonl
-            """);
+        var output = await JsonlSink.WriteToolAsync(tools, "cluster_sink");
         var settings = new Dictionary<string, string>
         {
             ["Storage"] = "postgres",
@@ -31,7 +25,7 @@ public sealed class ClusterFailureTests(PostgresServer server, ITestOutputHelper
             ["ToolsDir"] = tools,
             ["Buffers:RecoveryReminderPeriod"] = "00:00:02",
         };
-        return (dir, Path.Combine(tools, "out.jsonl"), settings);
+        return (dir, output, settings);
     }
 
     [Fact]
