@@ -324,8 +324,7 @@ internal sealed class LoadKind(string name, double targetRate)
     {
         lock (_gate)
         {
-            var sample = new KindSample(Name, _intervalOk, _intervalErrors, _intervalShed,
-                _interval.Percentile(0.5), _interval.Percentile(0.99), Volatile.Read(ref _inFlight));
+            var sample = new KindSample(Name, _intervalOk, _intervalErrors, _intervalShed, _interval.Percentile(0.5), _interval.Percentile(0.99));
             Total.Add(_interval);
             Ok += _intervalOk;
             Errors += _intervalErrors;
@@ -345,7 +344,7 @@ internal sealed class LoadKind(string name, double targetRate)
     }
 }
 
-internal sealed record KindSample(string Name, long Ok, long Errors, long Shed, double P50, double P99, int InFlight);
+internal sealed record KindSample(string Name, long Ok, long Errors, long Shed, double P50, double P99);
 
 internal sealed record SiloSample(double? ResidentMb, double ManagedMb, int Activations);
 
