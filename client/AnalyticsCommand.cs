@@ -48,23 +48,23 @@ internal static class AnalyticsCommand
         }
         CliOutput.RenderRows("most failed tools", ["tool", "failures", "quality", "registered", "last failure", "deprecated"],
             report.MostFailedTools.Take(top).Select(t => (IReadOnlyList<string>)[
-                t.ToolId, Num(t.FailureCount), Q(t.Quality), Q(t.RegisteredQuality), Time(t.LastFailureAt), t.Deprecated ? "yes" : "no"]));
+                t.ToolId, Num(t.FailureCount), Q(t.Quality), Q(t.RegisteredQuality), Time(t.LastFailureAt), t.Deprecated ? "yes" : "no"]), noWrapColumns: 1);
         CliOutput.RenderRows("common failure scenarios", ["failures", "scenario", "tools", "last seen", "latest error"],
             report.CommonFailureScenarios.Take(top).Select(g => (IReadOnlyList<string>)[
                 Num(g.Count), g.Name, string.Join(", ", g.Tools.Select(t => $"{t.ToolId} ({t.Count})")), Time(g.LastSeen), g.LatestError ?? "-"]));
         CliOutput.RenderRows("quality trends", ["tool", "registered", "now", "trend", "changes"],
             report.QualityTrends.Where(t => t.Points.Length > 1 || t.Quality != t.RegisteredQuality)
                 .OrderBy(t => t.Quality - t.RegisteredQuality).Take(top)
-                .Select(t => (IReadOnlyList<string>)[t.ToolId, Q(t.RegisteredQuality), Q(t.Quality), Sparkline(t.Points), Num(t.Points.Length)]));
-        CliOutput.RenderRows("negative-tag history", ["added", "tool", "tag", "scenario", "error"],
-            report.NegativeTagHistory.TakeLast(top).Select(e => (IReadOnlyList<string>)[Time(e.AddedAt), e.ToolId, e.Tag, e.Scenario, e.ErrorMessage ?? "-"]));
+                .Select(t => (IReadOnlyList<string>)[t.ToolId, Q(t.RegisteredQuality), Q(t.Quality), Sparkline(t.Points), Num(t.Points.Length)]), noWrapColumns: 1);
+        CliOutput.RenderRows("negative-tag history", ["tool", "tag", "added", "scenario", "error"],
+            report.NegativeTagHistory.TakeLast(top).Select(e => (IReadOnlyList<string>)[e.ToolId, e.Tag, Time(e.AddedAt), e.Scenario, e.ErrorMessage ?? "-"]), noWrapColumns: 2);
         if (report.DeprecatedTools.Length > 0)
         {
             CliOutput.RenderRows("deprecated tools", ["tool", "since", "quality", "failures"],
-                report.DeprecatedTools.Take(top).Select(d => (IReadOnlyList<string>)[d.ToolId, Time(d.DeprecatedAt), Q(d.Quality), Num(d.FailureCount)]));
+                report.DeprecatedTools.Take(top).Select(d => (IReadOnlyList<string>)[d.ToolId, Time(d.DeprecatedAt), Q(d.Quality), Num(d.FailureCount)]), noWrapColumns: 1);
         }
         CliOutput.RenderRows("usage", ["tool", "calls", "last used", "successes", "failures"],
-            report.Usage.Take(top).Select(u => (IReadOnlyList<string>)[u.ToolId, Num(u.UsageCount), Time(u.LastUsedAt), Num(u.SuccessCount), Num(u.FailureCount)]));
+            report.Usage.Take(top).Select(u => (IReadOnlyList<string>)[u.ToolId, Num(u.UsageCount), Time(u.LastUsedAt), Num(u.SuccessCount), Num(u.FailureCount)]), noWrapColumns: 1);
     }
 
     /// <summary>The quality history as block characters, so a trend reads at a glance in a table cell.</summary>

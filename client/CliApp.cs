@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
+using Spectre.Console;
 using ToolGrains.Core.Protocol;
 
 namespace ToolGrains.Cli;
@@ -78,15 +79,33 @@ internal static class CliApp
         {
             var text = await ReadInputAsync(parse.GetValue(input), ct);
             var protocol = grains.GetGrain<IProtocolGrain>(0);
+            var name = parse.GetValue(tool)!;
+            string Prepare(string body) => name == LocalSpecFiles.Operation ? LocalSpecFiles.Inline(body) : body;
             if (!parse.GetValue(lines))
             {
-                var response = await protocol.CallAsync(parse.GetValue(tool)!, text);
+                var body = Prepare(text);
+                var response = await ClusterConnection.RetryTransientAsync(() => protocol.CallAsync(name, body), ct);
                 return new CliOutput(json: true).Response(response);
             }
             var exit = 0;
             foreach (var line in text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Trim().Length > 0))
             {
-                var response = await protocol.CallAsync(parse.GetValue(tool)!, line);
+                ProtocolResponse response;
+                // A line that fails is answered with its error and the stream goes on: one silo restarting
+                // must not cost the lines after it.
+                try
+                {
+                    var body = Prepare(line);
+                    response = await ClusterConnection.RetryTransientAsync(() => protocol.CallAsync(name, body), ct);
+                }
+                catch (CliException ex)
+                {
+                    response = ErrorResponse(ex.Code, ex.Message, ex.Field);
+                }
+                catch (Exception ex) when (ClusterConnection.IsTransient(ex))
+                {
+                    response = ErrorResponse(ErrorCodes.ClusterUnreachable, $"No silo answered within {ClusterConnection.RetryDeadline.TotalSeconds:0} s: {ex.Message.Split('\n')[0]}", null);
+                }
                 if (response.Error is { } error)
                 {
                     Console.Out.WriteLine(response.Json);
@@ -102,6 +121,9 @@ internal static class CliApp
         }));
         return command;
     }
+
+    private static ProtocolResponse ErrorResponse(string code, string message, string? field) =>
+        new(ErrorJson.Write(code, message, field), new ToolGrainsError(code, message, field));
 
     private static Command ClusterCommand()
     {
@@ -208,7 +230,7 @@ internal static class CliApp
                     }
                     catch (ProtocolException ex)
                     {
-                        response = new ProtocolResponse(ErrorJson.Write(ex.Code, ex.Message, ex.Field), new ToolGrainsError(ex.Code, ex.Message, ex.Field));
+                        response = ErrorResponse(ex.Code, ex.Message, ex.Field);
                     }
                     results.Add((file, response));
                     step();
@@ -246,12 +268,29 @@ internal static class CliApp
             }
             else
             {
-                CliOutput.RenderRows($"{tools.Length} tool(s)", ["tool", "version", "kind", "quality", "tags", "negative tags", "used", "failed", "description"],
-                    statuses.Select(s => (IReadOnlyList<string>)[
-                        s.Descriptor.Id + (s.Deprecated ? " (deprecated)" : ""), s.Descriptor.Version, s.Descriptor.Kind.ToString().ToLowerInvariant(),
-                        s.Quality.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture), string.Join(",", s.Descriptor.Tags),
-                        string.Join(",", s.NegativeTags.Select(t => t.Tag)), s.UsageCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                        s.FailureCount.ToString(System.Globalization.CultureInfo.InvariantCulture), s.Descriptor.Description]));
+                // Narrow terminals (80 columns) get the columns that decide a choice; wide ones the version and description too.
+                var wide = AnsiConsole.Profile.Width >= 140;
+                var anyNegative = statuses.Any(s => s.NegativeTags.Length > 0);
+                string[] columns = wide
+                    ? ["tool", "version", "kind", "quality", "tags", "negative tags", "used", "failed", "description"]
+                    : ["tool", "kind", "quality", "used", "failed", "tags", .. anyNegative ? new[] { "negative tags" } : []];
+                CliOutput.RenderRows($"{tools.Length} tool(s)", columns,
+                    statuses.Select(s =>
+                    {
+                        var cells = new Dictionary<string, string>
+                        {
+                            ["tool"] = s.Descriptor.Id + (s.Deprecated ? " (deprecated)" : ""),
+                            ["version"] = s.Descriptor.Version,
+                            ["kind"] = wide || s.Descriptor.Kind != ToolKind.Executable ? s.Descriptor.Kind.ToString().ToLowerInvariant() : "exec",
+                            ["quality"] = s.Quality.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture),
+                            ["tags"] = string.Join(", ", s.Descriptor.Tags),
+                            ["negative tags"] = string.Join(", ", s.NegativeTags.Select(t => t.Tag)),
+                            ["used"] = s.UsageCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                            ["failed"] = s.FailureCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                            ["description"] = s.Descriptor.Description,
+                        };
+                        return (IReadOnlyList<string>)[.. columns.Select(c => cells[c])];
+                    }), noWrapColumns: 1);
             }
             return 0;
         }));
@@ -364,7 +403,7 @@ internal static class CliApp
         {
             return output.Error(ex.Code, ex.Message, ex.Field);
         }
-        catch (Exception ex) when (ex is SiloUnavailableException or Orleans.Runtime.Messaging.ConnectionFailedException or OrleansMessageRejectionException or TimeoutException)
+        catch (Exception ex) when (ClusterConnection.IsTransient(ex))
         {
             return output.Error(ErrorCodes.ClusterUnreachable, $"The cluster stopped answering: {ex.Message.Split('\n')[0]}", null);
         }

@@ -141,10 +141,15 @@ internal sealed class CliOutput(bool json)
         AnsiConsole.Write(table);
     }
 
-    public static void RenderRows(string title, IReadOnlyList<string> columns, IEnumerable<IReadOnlyList<string>> rows)
+    /// <summary>A titled table; the first <paramref name="noWrapColumns"/> columns (ids) are never wrapped.</summary>
+    public static void RenderRows(string title, IReadOnlyList<string> columns, IEnumerable<IReadOnlyList<string>> rows, int noWrapColumns = 0)
     {
         var table = new Table().Border(TableBorder.Rounded).Title(title);
-        foreach (var column in columns) table.AddColumn(column);
+        for (var i = 0; i < columns.Count; i++)
+        {
+            var column = new TableColumn(columns[i]);
+            table.AddColumn(i < noWrapColumns ? column.NoWrap() : column);
+        }
         foreach (var row in rows) table.AddRow(row.Select(Markup.Escape).ToArray());
         AnsiConsole.Write(table);
     }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans.Runtime;
 
 namespace ToolGrains.Cli;
 
@@ -24,7 +25,9 @@ internal static class ClusterConnection
     public static async Task<IHost> ConnectAsync(ClusterTarget target, CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.SetMinimumLevel(LogLevel.None);
+        // Orleans says why a connection failed only in its log: keep its warnings, to explain a failure.
+        var connectLog = new ConnectionLog();
+        builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Warning).AddProvider(connectLog);
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(o =>
@@ -75,7 +78,37 @@ internal static class ClusterConnection
         {
             host.Dispose();
             var why = ex is OperationCanceledException ? $"no answer within {ConnectTimeout.TotalSeconds:0} s" : ex.Message.Split('\n')[0];
-            throw new CliException(ErrorCodes.ClusterUnreachable, $"Cannot reach the cluster through {target.Describe()}: {why}");
+            throw new CliException(ErrorCodes.ClusterUnreachable, $"Cannot reach the cluster through {target.Describe()}: {connectLog.Explain(target) ?? why}");
+        }
+    }
+
+    /// <summary>How long a call keeps retrying a transient failure to reach a silo before it is "cluster unreachable".</summary>
+    public static readonly TimeSpan RetryDeadline = TimeSpan.FromSeconds(30);
+
+    /// <summary>Whether an exception means the cluster could not be reached for this call (a gateway or silo
+    /// starting, stopping or overloaded), as opposed to an answer.</summary>
+    public static bool IsTransient(Exception ex) =>
+        ex is SiloUnavailableException or Orleans.Runtime.Messaging.ConnectionFailedException or OrleansMessageRejectionException or TimeoutException;
+
+    /// <summary>
+    /// Runs <paramref name="call"/>, retrying transient failures with a growing pause until <see cref="RetryDeadline"/>.
+    /// A retried write may be applied twice if only its answer was lost (at least once, like any client retry).
+    /// </summary>
+    public static async Task<T> RetryTransientAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + RetryDeadline;
+        var pause = TimeSpan.FromMilliseconds(200);
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception ex) when (IsTransient(ex) && DateTime.UtcNow + pause < deadline)
+            {
+                await Task.Delay(pause, cancellationToken);
+                pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 2000));
+            }
         }
     }
 
@@ -96,6 +129,41 @@ internal static class ClusterConnection
         {
             throw new CliException(ErrorCodes.ClusterUnreachable, $"Cannot resolve gateway host '{host}': {ex.Message}", "gateway");
         }
+    }
+}
+
+/// <summary>Keeps the last warnings the Orleans client logged while connecting.</summary>
+internal sealed class ConnectionLog : ILoggerProvider, ILogger
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _messages = new();
+
+    public IReadOnlyCollection<string> Messages => _messages;
+
+    public ILogger CreateLogger(string categoryName) => this;
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        _messages.Enqueue(formatter(state, exception) + (exception is null ? "" : " " + exception.Message));
+        while (_messages.Count > 20) _messages.TryDequeue(out _);
+    }
+
+    public void Dispose() { }
+
+    /// <summary>The likely cause, from what Orleans logged, or null when it logged nothing telling.</summary>
+    public string? Explain(ClusterTarget target)
+    {
+        var log = string.Join("\n", _messages);
+        // A gateway of another cluster accepts the TCP connection, reads the handshake and closes it.
+        if (log.Contains("terminated prematurely", StringComparison.OrdinalIgnoreCase) || log.Contains("Underlying connection closed", StringComparison.OrdinalIgnoreCase))
+            return $"the gateway accepted the connection and closed it: the silos' cluster id is not '{target.ClusterId}' "
+                + "(--cluster-id or TOOLGRAINS_CLUSTER_ID must match the silos' ToolGrains:ClusterId), or TLS is on at one end only";
+        if (log.Contains("refused", StringComparison.OrdinalIgnoreCase))
+            return "the connection was refused: no silo listens there (start one with 'dotnet run --project silo', or pass --gateway HOST:PORT)";
+        return null;
     }
 }
 

@@ -46,6 +46,17 @@ internal static class SiloHostExtensions
         return builder;
     }
 
+    /// <summary>Logs, once at start, the absolute folders this silo uses, so a relative setting is never a guess.</summary>
+    public static WebApplication LogToolGrainsFolders(this WebApplication app)
+    {
+        var options = app.Configuration.GetSection(ToolGrainsOptions.SectionName).Get<ToolGrainsOptions>() ?? new ToolGrainsOptions();
+        app.Logger.LogInformation(
+            "Working directory {WorkingDirectory}; data in {DataDir} ({Storage}); tools from {ToolsDir}; executables also from [{AllowedToolDirs}]",
+            Environment.CurrentDirectory, Path.GetFullPath(options.DataDir), options.Storage, Path.GetFullPath(options.ToolsDir),
+            string.Join(", ", options.AllowedToolDirs.Select(Path.GetFullPath)));
+        return app;
+    }
+
     public static WebApplication MapToolGrainsEndpoints(this WebApplication app)
     {
         var options = app.Configuration.GetSection(ToolGrainsOptions.SectionName).Get<ToolGrainsOptions>() ?? new ToolGrainsOptions();

@@ -255,11 +255,19 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
         });
     }
 
-    private Task<string> ExtractSpecAsync(JsonRequest request) =>
-        GrainFactory.GetGrain<ISpecExtractorGrain>(0).ExtractFileAsync(
-            request.RequiredString("file_path"),
-            request.OptionalBool("summarize") ?? true,
-            request.OptionalInt("max_length", 1, int.MaxValue) ?? 10_000);
+    /// <summary>
+    /// <c>extract_spec_from_file</c>: the document is <c>text</c> (what the CLI sends, having read the caller's
+    /// file on the caller's side) or <c>file_path</c> (read by the silo).
+    /// </summary>
+    private Task<string> ExtractSpecAsync(JsonRequest request)
+    {
+        var extractor = GrainFactory.GetGrain<ISpecExtractorGrain>(0);
+        var summarize = request.OptionalBool("summarize") ?? true;
+        var maxLength = request.OptionalInt("max_length", 1, int.MaxValue) ?? 10_000;
+        return request.OptionalString("text") is { } text
+            ? extractor.ExtractTextAsync(text, summarize, maxLength)
+            : extractor.ExtractFileAsync(request.RequiredString("file_path"), summarize, maxLength);
+    }
 
     /// <summary><c>resilient_tool_call</c> (DESIGN.md §5): <c>scenario</c>, <c>input_data</c> (any JSON value) and
     /// <c>tags</c> (an array of strings, empty for any tool) are required; <c>max_attempts</c> (default 5),

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using ToolGrains.Grains.Tools;
 
@@ -7,11 +6,12 @@ namespace ToolGrains.Hosting;
 
 /// <summary>
 /// Registers the descriptors the cluster's own flows need when they are missing — the usage buffer's
-/// pass-through <c>tool_usage_update</c>, and <c>qdrant_batch_update</c> when failures are exported — once the silo is active, so that the first counted call
+/// pass-through <c>tool_usage_update</c>, and <c>qdrant_batch_update</c> (the replaced system's usage
+/// pass-through, and the failure export's) — once the silo is active, so that the first counted call
 /// finds it. A descriptor a user registered under that id is left as it is.
 /// </summary>
 public sealed class BuiltinToolRegistrar(
-    IGrainFactory grains, UsageTracker usage, FailureExport failureExport, IOptions<FailureExportOptions> export, ILogger<BuiltinToolRegistrar> logger)
+    IGrainFactory grains, FailureExport failureExport, ILogger<BuiltinToolRegistrar> logger)
     : ILifecycleParticipant<ISiloLifecycle>
 {
     public void Participate(ISiloLifecycle lifecycle) =>
@@ -19,8 +19,8 @@ public sealed class BuiltinToolRegistrar(
 
     private async Task RegisterAsync(CancellationToken cancellationToken)
     {
-        await RegisterIfMissingAsync(usage.PassThroughDescriptor());
-        if (export.Value.Enabled) await RegisterIfMissingAsync(failureExport.PassThroughDescriptor());
+        await RegisterIfMissingAsync(UsageTracker.UsageUpdateDescriptor());
+        await RegisterIfMissingAsync(failureExport.PassThroughDescriptor());
     }
 
     private async Task RegisterIfMissingAsync(ToolDescriptor descriptor)

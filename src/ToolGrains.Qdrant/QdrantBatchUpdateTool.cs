@@ -20,11 +20,17 @@ public sealed class QdrantFailureOptions
 }
 
 /// <summary>
-/// The built-in <c>qdrant_batch_update</c>: upserts a buffer batch of failures (items as written by
-/// <see cref="FailureExport"/>) into the Qdrant collection, waiting for Qdrant to apply them so that a
-/// confirmed batch is stored. Point ids are derived from the failures, so a redelivery is harmless.
+/// The built-in <c>qdrant_batch_update</c>, always registered. A batch may carry two kinds of item:
+/// <list type="bullet">
+/// <item>usage items <c>{"tool_id", "increment"}</c> (the replaced system's usage buffer): added to the tools'
+/// own usage counts, as <c>tool_usage_update</c> does, with or without a Qdrant server;</item>
+/// <item>failure items (with a <c>vector</c>, as written by <see cref="FailureExport"/>): upserted into the
+/// Qdrant collection, waiting for Qdrant to apply them so that a confirmed batch is stored. Point ids derive
+/// from the failures, so a redelivery is harmless. Without <c>ToolGrains:Qdrant:Url</c> such a batch fails
+/// with a message saying so, and the buffer keeps it.</item>
+/// </list>
 /// </summary>
-public sealed class QdrantBatchUpdateTool(IOptions<QdrantFailureOptions> options) : IBuiltinTool, IDisposable
+public sealed class QdrantBatchUpdateTool(IOptions<QdrantFailureOptions> options, IGrainFactory grains) : IBuiltinTool, IDisposable
 {
     public const string BuiltinName = "qdrant_batch_update";
 
@@ -38,9 +44,15 @@ public sealed class QdrantBatchUpdateTool(IOptions<QdrantFailureOptions> options
     public async Task<string> InvokeAsync(ToolDescriptor descriptor, JsonElement input, CancellationToken cancellationToken)
     {
         var (batchId, items) = BatchInput.Read(input);
-        var points = new List<PointStruct>(items.Count);
+        var failures = items.Where(i => i.ValueKind == JsonValueKind.Object && i.TryGetProperty("vector", out _)).ToList();
+        var usage = items.Where(i => !(i.ValueKind == JsonValueKind.Object && i.TryGetProperty("vector", out _))).ToList();
+        var (tools, skipped) = usage.Count > 0 ? await ToolUsageUpdateTool.AddAsync(grains, batchId, usage) : (0, []);
+        if (failures.Count == 0)
+            return JsonSerializer.Serialize(new { upserted = 0, usage_items = usage.Count, tools, skipped, batch_id = batchId });
+
+        var points = new List<PointStruct>(failures.Count);
         var dimensions = 0;
-        foreach (var item in items)
+        foreach (var item in failures)
         {
             FailureItem? failure;
             try { failure = item.Deserialize<FailureItem>(FailureItem.Json); }
@@ -50,9 +62,6 @@ public sealed class QdrantBatchUpdateTool(IOptions<QdrantFailureOptions> options
             points.Add(QdrantFailurePoints.ToPoint(failure));
             dimensions = failure.Vector.Length;
         }
-        if (points.Count == 0)
-            return JsonSerializer.Serialize(new { upserted = 0, batch_id = batchId });
-
         var client = _client.Value;
         var collection = options.Value.Collection;
         if (!_collectionReady)
@@ -71,7 +80,10 @@ public sealed class QdrantBatchUpdateTool(IOptions<QdrantFailureOptions> options
             _collectionReady = true;
         }
         var result = await client.UpsertAsync(collection, points, wait: true, cancellationToken: cancellationToken);
-        return JsonSerializer.Serialize(new { upserted = points.Count, batch_id = batchId, collection, status = result.Status.ToString() });
+        return JsonSerializer.Serialize(new
+        {
+            upserted = points.Count, usage_items = usage.Count, tools, skipped, batch_id = batchId, collection, status = result.Status.ToString(),
+        });
     }
 
     public void Dispose()

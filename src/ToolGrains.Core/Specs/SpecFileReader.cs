@@ -21,6 +21,10 @@ public static class SpecFileReader
         {
             throw new SpecExtractionException(SpecExtractionException.InvalidRequest, "file_path is required", "file_path");
         }
+        if (path.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
+        {
+            throw new SpecExtractionException(SpecExtractionException.InvalidRequest, "file_path contains a NUL or another character no path may hold", "file_path");
+        }
         if (Directory.Exists(path))
         {
             throw new SpecExtractionException(SpecExtractionException.InvalidRequest, $"{path} is a directory, not a file", "file_path");

@@ -47,10 +47,14 @@ public sealed class FailureExport(IGrainFactory grains, IOptions<FailureExportOp
         }
     }
 
-    /// <summary>The descriptor of the export buffer's built-in pass-through, registered at start when exporting and missing.</summary>
+    /// <summary>
+    /// The descriptor of the built-in <c>qdrant_batch_update</c>, registered at start when missing (with or
+    /// without Qdrant: its usage items need no server).
+    /// </summary>
     public ToolDescriptor PassThroughDescriptor() => new(
-        options.Value.PassThroughTool, "1.0.0", "Upserts batches of tool failures into Qdrant (built in).",
-        ["builtin", "qdrant"], 1.0, ToolKind.Builtin, "qdrant_batch_update", [], 30, null, "{}");
+        options.Value.PassThroughTool, "1.0.0",
+        "Adds usage items {tool_id, increment} to the tools' usage counts; upserts failure items into Qdrant when ToolGrains:Qdrant:Url is set (built in).",
+        ["builtin", "qdrant", "usage"], 1.0, ToolKind.Builtin, "qdrant_batch_update", [], 30, null, "{}");
 }
 
 /// <summary>One exported failure, as written to the export buffer and read by <c>qdrant_batch_update</c>.</summary>

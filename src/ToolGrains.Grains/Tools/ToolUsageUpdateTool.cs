@@ -17,6 +17,23 @@ public sealed class ToolUsageUpdateTool(IGrainFactory grains) : IBuiltinTool
     public async Task<string> InvokeAsync(ToolDescriptor descriptor, JsonElement input, CancellationToken cancellationToken)
     {
         var (batchId, items) = BatchInput.Read(input);
+        var (tools, skipped) = await AddAsync(grains, batchId, items);
+        return JsonSerializer.Serialize(new
+        {
+            batch_id = batchId,
+            items = items.Count,
+            tools,
+            skipped,
+        });
+    }
+
+    /// <summary>
+    /// Sums the usage items per tool and adds each sum to its tool's record once, under <paramref name="batchId"/>.
+    /// Returns how many tools were updated and why items were skipped. Shared with <c>qdrant_batch_update</c>,
+    /// whose usage items belong to the same records.
+    /// </summary>
+    public static async Task<(int Tools, List<string> Skipped)> AddAsync(IGrainFactory grains, string? batchId, IEnumerable<JsonElement> items)
+    {
         var perTool = new Dictionary<string, long>(StringComparer.Ordinal);
         var skipped = new List<string>();
         foreach (var item in items)
@@ -49,12 +66,6 @@ public sealed class ToolUsageUpdateTool(IGrainFactory grains) : IBuiltinTool
             }
         });
         skipped.AddRange((await Task.WhenAll(updates)).OfType<string>());
-        return JsonSerializer.Serialize(new
-        {
-            batch_id = batchId,
-            items = items.Count,
-            tools = perTool.Count,
-            skipped,
-        });
+        return (perTool.Count, skipped);
     }
 }

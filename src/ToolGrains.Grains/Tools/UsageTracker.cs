@@ -11,11 +11,15 @@ public sealed class UsageTrackingOptions
     /// <summary>The buffer usage increments are written to. Default <c>usage_tracking</c>.</summary>
     public string BufferId { get; set; } = "usage_tracking";
 
-    /// <summary>The built-in pass-through that applies the increments. Default <c>tool_usage_update</c>.</summary>
-    public string PassThroughTool { get; set; } = ToolUsageUpdateTool.BuiltinName;
+    /// <summary>
+    /// The built-in pass-through that applies the increments. Default <c>qdrant_batch_update</c>, with 50 per
+    /// batch: the settings the replaced system's callers send for this buffer, so that their writes and the
+    /// silo's own agree and never switch the buffer's tool back and forth (<c>tool_usage_update</c> does the same job).
+    /// </summary>
+    public string PassThroughTool { get; set; } = "qdrant_batch_update";
 
-    /// <summary>Increments per batch. Default 100.</summary>
-    public int MaxSize { get; set; } = 100;
+    /// <summary>Increments per batch. Default 50.</summary>
+    public int MaxSize { get; set; } = 50;
 
     /// <summary>Seconds the oldest increment may wait. Default 5.</summary>
     public double FlushIntervalSeconds { get; set; } = 5;
@@ -34,7 +38,7 @@ public sealed class UsageTrackingOptions
 
 /// <summary>
 /// Counts a tool invocation by writing <c>{"tool_id", "increment": 1}</c> to the usage buffer, whose
-/// pass-through (<see cref="ToolUsageUpdateTool"/>) adds them up per tool per batch: a thousand calls
+/// pass-through (<c>qdrant_batch_update</c>, through <see cref="ToolUsageUpdateTool.AddAsync"/>) adds them up per tool per batch: a thousand calls
 /// become a handful of reputation state writes, not a thousand. A count that cannot be written is
 /// logged and dropped, never the caller's failure.
 /// </summary>
@@ -64,8 +68,8 @@ public sealed class UsageTracker(IGrainFactory grains, IOptions<UsageTrackingOpt
         }
     }
 
-    /// <summary>The descriptor of the built-in usage pass-through, registered at start when missing.</summary>
-    public ToolDescriptor PassThroughDescriptor() => new(
-        O.PassThroughTool, "1.0.0", "Adds batched usage increments to tool usage counts (built in).",
+    /// <summary>The descriptor of the built-in <c>tool_usage_update</c>, registered at start when missing.</summary>
+    public static ToolDescriptor UsageUpdateDescriptor() => new(
+        ToolUsageUpdateTool.BuiltinName, "1.0.0", "Adds batched usage increments to tool usage counts (built in).",
         ImmutableArray.Create("builtin", "usage"), 1.0, ToolKind.Builtin, ToolUsageUpdateTool.BuiltinName, [], 30, null, "{}");
 }

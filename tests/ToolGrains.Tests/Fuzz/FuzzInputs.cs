@@ -4,6 +4,31 @@ using CsCheck;
 
 namespace ToolGrains.Tests.Fuzz;
 
+/// <summary>
+/// The seed of a fuzz run: <c>TOOLGRAINS_FUZZ_SEED</c> when set (to replay a failure), else a new one. Every
+/// failure message of a fuzzer carries it, so what a fuzzer finds can be replayed and kept as a regression test.
+/// </summary>
+public sealed class FuzzSeed
+{
+    public const string Variable = "TOOLGRAINS_FUZZ_SEED";
+
+    private readonly PCG _random;
+
+    public FuzzSeed(Xunit.Abstractions.ITestOutputHelper output)
+    {
+        Value = ulong.TryParse(Environment.GetEnvironmentVariable(Variable), out var given) ? given : (ulong)Random.Shared.NextInt64(1, long.MaxValue);
+        _random = new PCG(1, Value);
+        output.WriteLine(ToString());
+    }
+
+    public ulong Value { get; }
+
+    /// <summary><paramref name="count"/> values of <paramref name="gen"/>, the same for the same seed.</summary>
+    public List<T> Take<T>(Gen<T> gen, int count) => [.. Enumerable.Range(0, count).Select(_ => gen.Generate(_random, null, out Size _))];
+
+    public override string ToString() => $"fuzz seed {Value} (replay: {Variable}={Value})";
+}
+
 /// <summary>Random protocol requests: operation names, field names and JSON values, valid and not.</summary>
 internal static class FuzzInputs
 {

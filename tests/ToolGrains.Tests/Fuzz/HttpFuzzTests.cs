@@ -13,7 +13,7 @@ namespace ToolGrains.Tests.Fuzz;
 /// silo stays up and ready, and a guard buffer keeps every item it acknowledged.
 /// </summary>
 [Collection(ProcessCollection.Name)]
-public sealed class HttpFuzzTests
+public sealed class HttpFuzzTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly Gen<string> ToolSegment = Gen.Frequency(
         (8, Gen.OneOf(FuzzInputs.Operations).Select(Uri.EscapeDataString)),
@@ -55,13 +55,11 @@ public sealed class HttpFuzzTests
             acknowledged++;
         }
 
-        var requests = new List<(HttpMethod Method, string Path, string? ContentType, string Body)>();
-        Gen.Select(Route, ContentType, FuzzInputs.Body).Sample((route, type, body) =>
-        {
-            requests.Add((route.Method, route.Path, type, body));
-        }, iter: 400, threads: 1);
+        var seed = new FuzzSeed(output);
+        var requests = seed.Take(Gen.Select(Route, ContentType, FuzzInputs.Body), 400)
+            .Select(r => (r.Item1.Method, r.Item1.Path, ContentType: r.Item2, Body: r.Item3)).ToList();
         // Writes aimed at the guard buffer with every other field random, so that some are acknowledged.
-        FuzzInputs.GuardWrite.Sample(body => requests.Add((HttpMethod.Post, "/api/call/buffer", "application/json", body)), iter: 100, threads: 1);
+        requests.AddRange(seed.Take(FuzzInputs.GuardWrite, 100).Select(body => (HttpMethod.Post, "/api/call/buffer", (string?)"application/json", body)));
 
         foreach (var (method, path, contentType, body) in requests)
         {
@@ -71,7 +69,7 @@ public sealed class HttpFuzzTests
                 request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
                 if (contentType is not null) request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
             }
-            var what = $"{method} {path[..Math.Min(200, path.Length)]} ({contentType}) {body[..Math.Min(300, body.Length)]}";
+            var what = $"{seed}: {method} {path[..Math.Min(200, path.Length)]} ({contentType}) {body[..Math.Min(300, body.Length)]}";
             using var response = await http.SendAsync(request);
             var text = await response.Content.ReadAsStringAsync();
             Assert.True((int)response.StatusCode < 500, $"{what} -> {(int)response.StatusCode} {text[..Math.Min(500, text.Length)]}\nsilo log:\n{Tail(silo.Log)}");
@@ -101,14 +99,15 @@ public sealed class HttpFuzzTests
 
         Assert.False(silo.HasExited, "the silo died under fuzzing:\n" + Tail(silo.Log));
         Assert.True(await silo.IsReadyAsync(), "the silo is no longer ready after fuzzing");
-        Assert.True(acknowledged > 10, "the fuzzer never got a write to the guard buffer acknowledged");
+        Assert.True(acknowledged > 10, $"{seed}: the fuzzer never got a write to the guard buffer acknowledged");
         // Most requests reached the operations and got both kinds of answer: the fuzz is not stopped at the door.
         var answers = string.Join(", ", operationAnswers.OrderBy(a => a.Key).Select(a => $"{a.Key}: {a.Value}"));
-        Assert.True(operationAnswers.Values.Sum() > 300 && operationAnswers.ContainsKey(200) && operationAnswers.ContainsKey(400), answers);
+        Assert.True(operationAnswers.Values.Sum() > 300 && operationAnswers.ContainsKey(200) && operationAnswers.ContainsKey(400), $"{seed}: {answers}");
         using var statusResponse = await http.PostAsync("/api/call/buffer",
             new StringContent(JsonSerializer.Serialize(new { operation = "status", buffer_id = FuzzInputs.Guard })));
         var status = JsonDocument.Parse(await statusResponse.Content.ReadAsStringAsync()).RootElement;
-        Assert.Equal(acknowledged, status.GetProperty("buffered").GetInt32() + status.GetProperty("total_flushed").GetInt32());
+        Assert.True(acknowledged == status.GetProperty("buffered").GetInt32() + status.GetProperty("total_flushed").GetInt32(),
+            $"{seed}: acknowledged {acknowledged}, the guard buffer holds {status}");
     }
 
     private static async Task<string> RawStatusLineAsync(int port, string request)

@@ -42,6 +42,7 @@ internal static class ProcessRunner
     }
 
     /// <summary>Runs the built <c>toolgrains</c> CLI.</summary>
-    public static Task<ProcessResult> CliAsync(IEnumerable<string> args, string? stdin = null, IDictionary<string, string?>? env = null, TimeSpan? timeout = null) =>
-        RunAsync("dotnet", [Repo.CliDll, .. args], stdin, env, timeout: timeout ?? TimeSpan.FromSeconds(60));
+    public static Task<ProcessResult> CliAsync(IEnumerable<string> args, string? stdin = null, IDictionary<string, string?>? env = null,
+        TimeSpan? timeout = null, string? workingDirectory = null) =>
+        RunAsync("dotnet", [Repo.CliDll, .. args], stdin, env, workingDirectory, timeout ?? TimeSpan.FromSeconds(60));
 }

@@ -27,8 +27,10 @@ internal sealed class SiloProcess : IAsyncDisposable
     public string Log { get { lock (_log) return _log.ToString(); } }
 
     /// <summary>Starts a silo with <c>ToolGrains:*</c> settings and waits for <c>/health/ready</c>.</summary>
+    /// <param name="viaDotnetRun">Start it as the README does, <c>dotnet run --project silo</c> (built, not rebuilt),
+    /// which picks its own working directory; otherwise <c>dotnet ToolGrains.Silo.dll</c> in <paramref name="workingDirectory"/>.</param>
     public static async Task<SiloProcess> StartAsync(string workingDirectory, Dictionary<string, string> settings,
-        int? siloPort = null, int? gatewayPort = null, int? httpPort = null, bool waitReady = true)
+        int? siloPort = null, int? gatewayPort = null, int? httpPort = null, bool waitReady = true, bool viaDotnetRun = false)
     {
         var ports = (Silo: siloPort ?? Repo.FreePort(), Gateway: gatewayPort ?? Repo.FreePort(), Http: httpPort ?? Repo.FreePort());
         var start = new ProcessStartInfo("dotnet")
@@ -38,7 +40,14 @@ internal sealed class SiloProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = workingDirectory,
         };
-        start.ArgumentList.Add(Repo.SiloDll);
+        if (viaDotnetRun)
+        {
+            foreach (var arg in new[] { "run", "--no-build", "-c", Repo.Configuration, "--project", Repo.PathOf("silo") }) start.ArgumentList.Add(arg);
+        }
+        else
+        {
+            start.ArgumentList.Add(Repo.SiloDll);
+        }
         start.Environment["ToolGrains__SiloPort"] = ports.Silo.ToString();
         start.Environment["ToolGrains__GatewayPort"] = ports.Gateway.ToString();
         start.Environment["ToolGrains__HttpPort"] = ports.Http.ToString();

@@ -58,7 +58,8 @@ public sealed class QdrantFailureTests(ITestOutputHelper output)
             return;
         }
         var collection = "toolgrains_test_" + Guid.NewGuid().ToString("N")[..8];
-        using var tool = new QdrantBatchUpdateTool(Options.Create(new QdrantFailureOptions { Url = url, Collection = collection }));
+        // Failure items only: the grain factory, used for usage items, is never reached.
+        using var tool = new QdrantBatchUpdateTool(Options.Create(new QdrantFailureOptions { Url = url, Collection = collection }), null!);
         var batch = JsonSerializer.SerializeToElement(new
         {
             buffer_id = "qdrant_failures",

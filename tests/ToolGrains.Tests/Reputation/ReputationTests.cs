@@ -346,12 +346,13 @@ public sealed class ReputationTests(ReputationClusterFixture cluster, ITestOutpu
 
         await cluster.CallOkAsync("buffer", new { operation = "flush", buffer_id = "usage_tracking" });
         var usage = await cluster.Client.GetGrain<IBufferGrain>("usage_tracking").GetStatusAsync();
-        Assert.Equal(ToolUsageUpdateTool.BuiltinName, usage.PassThroughTool);
-        Assert.Equal(100, usage.MaxSize);
+        // The settings the replaced system's callers send for this buffer, so their writes and the silo's agree.
+        Assert.Equal("qdrant_batch_update", usage.PassThroughTool);
+        Assert.Equal(50, usage.MaxSize);
         Assert.Equal(5.0, usage.FlushIntervalSeconds);
         Assert.Equal(6, (await cluster.Tool(id).GetStatusAsync()).UsageCount);
         // The usage buffer's own pass-through is never counted, or it would feed itself.
-        Assert.Equal(0, (await cluster.Tool(ToolUsageUpdateTool.BuiltinName).GetStatusAsync()).UsageCount);
+        Assert.Equal(0, (await cluster.Tool("qdrant_batch_update").GetStatusAsync()).UsageCount);
     }
 
     [Fact]

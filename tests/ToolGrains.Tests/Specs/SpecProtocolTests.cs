@@ -83,6 +83,13 @@ public sealed class SpecProtocolTests(ClusterFixture fixture)
         Assert.Equal("max_length", badLength.GetProperty("error").GetProperty("field").GetString());
         var badFlag = await fixture.CallAsync("extract_spec_from_file", JsonSerializer.Serialize(new { file_path = "/x.md", summarize = "yes" }));
         Assert.Equal("summarize", badFlag.GetProperty("error").GetProperty("field").GetString());
+        // Found by the protocol fuzzer: a NUL in the path threw ArgumentException instead of a clean answer.
+        var nul = await fixture.CallAsync("extract_spec_from_file", JsonSerializer.Serialize(new { file_path = "/tmp/a\0b.md" }));
+        Assert.Equal("invalid_request", nul.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal("file_path", nul.GetProperty("error").GetProperty("field").GetString());
+        // The text itself, as the CLI sends it after reading the caller's file.
+        var text = await fixture.CallOkAsync("extract_spec_from_file", JsonSerializer.Serialize(new { text = "# T\n\nIt MUST work.\n" }));
+        Assert.Contains("It MUST work.", text.GetProperty("sections").GetProperty("requirements")[0].GetString());
     }
 
     [Fact]
