@@ -259,7 +259,8 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
         GrainFactory.GetGrain<ISpecExtractorGrain>(0).ExtractFileAsync(
             request.RequiredString("file_path"),
             request.OptionalBool("summarize") ?? true,
-            request.OptionalInt("max_length", 1, int.MaxValue) ?? 10_000);
+            request.OptionalInt("max_length", 1, int.MaxValue) ?? 10_000,
+            request.OptionalInt("max_tokens", 1, int.MaxValue));
 
     /// <summary><c>resilient_tool_call</c> (DESIGN.md §5): <c>scenario</c>, <c>input_data</c> (any JSON value) and
     /// <c>tags</c> (an array of strings, empty for any tool) are required; <c>max_attempts</c> (default 5),
