@@ -12,7 +12,8 @@ internal static class SpecBench
     {
         var runs = Options.Int(args, "--runs", 7);
         Console.WriteLine($"spec extraction vs Markdown.Parse (median of {runs} runs, Release, this machine)");
-        Console.WriteLine($"{"size",8} {"parse ms",10} {"extract ms",11} {"ratio",7} {"extract MB/s",13}");
+        Console.WriteLine($"{"size",8} {"parse ms",10} {"extract ms",11} {"ratio",7} {"extract MB/s",13} {"+2000 tok ms",13} {"tok ratio",10}");
+        SpecTokens.Count("warm the tokenizer once"); // its vocabulary loads on first use, ~0.5 s
         foreach (var size in new[] { 50 * 1024, 1024 * 1024, 10 * 1024 * 1024 })
         {
             var text = Generate(size);
@@ -20,12 +21,47 @@ internal static class SpecBench
             // Warm both paths once so JIT time is not measured.
             Markdown.Parse(text, MarkdownSpecParser.Pipeline);
             SpecExtractor.Default.Extract(text);
+            SpecExtractor.Default.Extract(text, true, 100_000, 2_000);
             var parse = Median(runs, () => Markdown.Parse(text, MarkdownSpecParser.Pipeline));
             var extract = Median(runs, () => SpecExtractor.Default.Extract(text, true, 10_000));
-            Console.WriteLine($"{Label(size),8} {parse,10:0.00} {extract,11:0.00} {extract / parse,7:0.00} {mb / (extract / 1000),13:0.0}");
+            var tokens = Median(runs, () => SpecExtractor.Default.Extract(text, true, 100_000, 2_000));
+            Console.WriteLine($"{Label(size),8} {parse,10:0.00} {extract,11:0.00} {extract / parse,7:0.00} {mb / (extract / 1000),13:0.0} {tokens,13:0.00} {tokens / parse,10:0.00}");
         }
         Console.WriteLine("goal: ratio <= 2.0; anchor: the replaced system took ~50 ms for 50 KB");
+        Console.WriteLine();
+        Console.WriteLine("pathological inputs (goal: a clean invalid_request in <= 1,000 ms each)");
+        foreach (var (name, text) in Pathological())
+        {
+            var sw = Stopwatch.StartNew();
+            long allocated = GC.GetAllocatedBytesForCurrentThread();
+            string answer;
+            try
+            {
+                SpecExtractor.Default.Extract(text);
+                answer = "accepted";
+            }
+            catch (SpecExtractionException e)
+            {
+                answer = e.Code;
+            }
+            Console.WriteLine($"{name,-34} {text.Length,10:N0} chars {sw.Elapsed.TotalMilliseconds,9:0.0} ms {(GC.GetAllocatedBytesForCurrentThread() - allocated) / 1e6,8:0.0} MB allocated  {answer}");
+        }
         return 0;
+    }
+
+    private static IEnumerable<(string, string)> Pathological()
+    {
+        static string List(int depth) => string.Concat(Enumerable.Range(0, depth).Select(i => new string(' ', 2 * i) + "- item\n"));
+        yield return ("list nested 64 deep", List(64));
+        yield return ("128 '>' quotes", new string('>', 128) + " x\n");
+        var big = new StringBuilder();
+        var deep = List(2_000);
+        while (big.Length < 4_000_000) big.Append(deep, 0, Math.Min(deep.Length, 4_000_000 - big.Length));
+        yield return ("4 MB list nested 2,000 deep", big.ToString());
+        var bomb = new StringBuilder("openapi: 3.0.0\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        for (var c = 'b'; c <= 'i'; c++)
+            bomb.Append($"{c}: &{c} [{string.Join(",", Enumerable.Repeat($"*{(char)(c - 1)}", 9))}]\n");
+        yield return ("YAML alias bomb (9^9 nodes)", bomb.ToString());
     }
 
     private static double Median(int runs, Action action)

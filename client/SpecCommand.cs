@@ -15,7 +15,10 @@ internal static class SpecCommand
     public static Command Build(Option<bool> json)
     {
         var file = new Argument<string>("FILE") { Description = "A Markdown specification or an OpenAPI 3 document (YAML or JSON)" };
-        var maxLength = new Option<int>("--max-length") { Description = "Longest summary, in characters", DefaultValueFactory = _ => SpecExtractionOptions.DefaultMaxLength };
+        // Read as text and parsed here, so "--max-length abc" is the error JSON naming the field,
+        // not the parser's help screen.
+        var maxLength = new Option<string?>("--max-length") { Description = $"Longest summary, in characters (default {SpecExtractionOptions.DefaultMaxLength})" };
+        var maxTokens = new Option<string?>("--max-tokens") { Description = $"Most tokens of the summary, counted in {SpecTokens.Encoding} (default: no token limit)" };
         var noSummarize = new Option<bool>("--no-summarize") { Description = "Keep the full text as overseer_spec" };
         var summarize = new Option<bool>("--summarize") { Description = "Summarize even a short text" };
         var section = new Option<string?>("--section") { Description = "Print only one section: " + string.Join(", ", SectionNames) };
@@ -26,8 +29,9 @@ internal static class SpecCommand
               toolgrains spec docs/api.md
               toolgrains spec openapi.yaml --section requirements
               toolgrains spec big.md --max-length 4000 --json > summary.json
-            """) { file, maxLength, noSummarize, summarize, section };
-        command.Add(PlanCommand(maxLength));
+              toolgrains spec big.md --max-tokens 2000 --json
+            """) { file, maxLength, maxTokens, noSummarize, summarize, section };
+        command.Add(PlanCommand(maxLength, maxTokens));
         command.SetAction(parse =>
         {
             var output = new CliOutput(parse.GetValue(json));
@@ -37,7 +41,8 @@ internal static class SpecCommand
             SpecExtractionResult result;
             try
             {
-                result = SpecExtractor.Default.ExtractFromFile(parse.GetValue(file)!, mode, parse.GetValue(maxLength));
+                var (length, tokens) = Budgets(parse, maxLength, maxTokens);
+                result = SpecExtractor.Default.ExtractFromFile(parse.GetValue(file)!, mode, length, tokens);
             }
             catch (SpecExtractionException ex)
             {
@@ -49,6 +54,8 @@ internal static class SpecCommand
                 Console.Out.WriteLine(result.ToJson());
                 return 0;
             }
+            foreach (var warning in result.Warnings ?? [])
+                Console.Error.WriteLine($"toolgrains: warning: {warning.Code}: {warning.Message}");
             Console.Out.WriteLine(result.OverseerSpec);
             Console.Out.WriteLine();
             var s = result.Sections;
@@ -72,7 +79,20 @@ internal static class SpecCommand
     /// <c>spec plan FILE</c>: sends the summary to a chat model (any OpenAI-compatible endpoint, Ollama
     /// included) and prints the plan it answers. Without an endpoint it says so and prints what it would send.
     /// </summary>
-    private static Command PlanCommand(Option<int> maxLength)
+    /// <summary>The budgets given on the command line, or <c>invalid_request</c> naming the protocol field.</summary>
+    private static (int MaxLength, int? MaxTokens) Budgets(ParseResult parse, Option<string?> maxLength, Option<string?> maxTokens)
+    {
+        static int? Read(string? value, string field)
+        {
+            if (value is null) return null;
+            if (!int.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) || n < 1)
+                throw new SpecExtractionException(SpecExtractionException.InvalidRequest, $"{field} must be a whole number of at least 1, not '{value}'", field);
+            return n;
+        }
+        return (Read(parse.GetValue(maxLength), "max_length") ?? SpecExtractionOptions.DefaultMaxLength, Read(parse.GetValue(maxTokens), "max_tokens"));
+    }
+
+    private static Command PlanCommand(Option<string?> maxLength, Option<string?> maxTokens)
     {
         var file = new Argument<string>("FILE") { Description = "The specification" };
         var endpoint = new Option<string?>("--endpoint") { Description = "OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1 (default: $TOOLGRAINS_LLM_ENDPOINT)" };
@@ -81,14 +101,15 @@ internal static class SpecCommand
         var command = new Command("plan", """
             Ask a chat model for an implementation plan from the spec's summary.
             Example: toolgrains spec plan docs/api.md --endpoint http://127.0.0.1:11434/v1 --model llama3.1
-            """) { file, endpoint, model, apiKey, maxLength };
+            """) { file, endpoint, model, apiKey, maxLength, maxTokens };
         command.SetAction(async (parse, ct) =>
         {
             var output = new CliOutput(json: false);
             SpecExtractionResult spec;
             try
             {
-                spec = SpecExtractor.Default.ExtractFromFile(parse.GetValue(file)!, SummarizeMode.Auto, parse.GetValue(maxLength));
+                var (length, tokens) = Budgets(parse, maxLength, maxTokens);
+                spec = SpecExtractor.Default.ExtractFromFile(parse.GetValue(file)!, SummarizeMode.Auto, length, tokens);
             }
             catch (SpecExtractionException ex)
             {

@@ -264,9 +264,10 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
         var extractor = GrainFactory.GetGrain<ISpecExtractorGrain>(0);
         var summarize = request.OptionalBool("summarize") ?? true;
         var maxLength = request.OptionalInt("max_length", 1, int.MaxValue) ?? 10_000;
+        var maxTokens = request.OptionalInt("max_tokens", 1, int.MaxValue);
         return request.OptionalString("text") is { } text
-            ? extractor.ExtractTextAsync(text, summarize, maxLength)
-            : extractor.ExtractFileAsync(request.RequiredString("file_path"), summarize, maxLength);
+            ? extractor.ExtractTextAsync(text, summarize, maxLength, maxTokens)
+            : extractor.ExtractFileAsync(request.RequiredString("file_path"), summarize, maxLength, maxTokens);
     }
 
     /// <summary><c>resilient_tool_call</c> (DESIGN.md §5): <c>scenario</c>, <c>input_data</c> (any JSON value) and

@@ -8,17 +8,24 @@ namespace ToolGrains.Grains;
 public sealed class SpecExtractorGrain : Grain, ISpecExtractorGrain
 {
     public Task<string> ExtractFileAsync(string filePath, bool summarize = true, int maxLength = 10_000) =>
-        Run(() => SpecExtractor.Default.ExtractFromFile(filePath, summarize, maxLength));
+        ExtractFileAsync(filePath, summarize, maxLength, null);
 
     public Task<string> ExtractTextAsync(string text, bool summarize = true, int maxLength = 10_000) =>
+        ExtractTextAsync(text, summarize, maxLength, null);
+
+    public Task<string> ExtractFileAsync(string filePath, bool summarize, int maxLength, int? maxTokens) =>
+        Run(() => SpecExtractor.Default.ExtractFromFile(filePath, summarize, maxLength, maxTokens), textField: null);
+
+    public Task<string> ExtractTextAsync(string text, bool summarize, int maxLength, int? maxTokens) =>
         Run(() =>
         {
             if (string.IsNullOrWhiteSpace(text))
                 throw new SpecExtractionException(SpecExtractionException.EmptyFile, "The specification text is empty.", "text");
-            return SpecExtractor.Default.Extract(text, summarize, maxLength);
-        });
+            return SpecExtractor.Default.Extract(text, summarize, maxLength, maxTokens);
+        }, textField: "text");
 
-    private static Task<string> Run(Func<SpecExtractionResult> extract)
+    // Errors about the content name the field it came in: file_path for a file, text for a text.
+    private static Task<string> Run(Func<SpecExtractionResult> extract, string? textField)
     {
         try
         {
@@ -26,7 +33,7 @@ public sealed class SpecExtractorGrain : Grain, ISpecExtractorGrain
         }
         catch (SpecExtractionException ex)
         {
-            throw new ToolGrainsException(ex.Code, ex.Message, ex.Field);
+            throw new ToolGrainsException(ex.Code, ex.Message, textField is not null && ex.Field == "file_path" ? textField : ex.Field);
         }
     }
 }

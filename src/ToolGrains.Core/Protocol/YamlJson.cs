@@ -10,15 +10,19 @@ public static class YamlJson
     {
         if (!File.Exists(path))
             throw new ProtocolException("file_not_found", $"'{path}' does not exist.", "file");
-        var yaml = new YamlStream();
+        YamlStream yaml;
         try
         {
-            using var reader = new StreamReader(path);
-            yaml.Load(reader);
+            // Bounded: an alias bomb in a tool file is refused, not expanded (see YamlLimits).
+            yaml = YamlLimits.Load(File.ReadAllText(path));
         }
         catch (YamlDotNet.Core.YamlException ex)
         {
             throw new ProtocolException("invalid_request", $"{path}: not valid YAML: {ex.Message}", "file");
+        }
+        catch (YamlLimitException ex)
+        {
+            throw new ProtocolException("invalid_request", $"{path}: {ex.Message}", "file");
         }
         if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root)
             throw new ProtocolException("invalid_request", $"{path}: expected a YAML mapping of fields.", "file");

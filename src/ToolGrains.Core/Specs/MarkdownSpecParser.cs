@@ -10,7 +10,7 @@ namespace ToolGrains.Core.Specs;
 /// Items are slices of the source by the blocks' spans, so they stay whole (a list item with its
 /// nested lines is one item) and keep the author's links and emphasis as Markdown source.
 /// </summary>
-public sealed class MarkdownSpecParser
+public sealed partial class MarkdownSpecParser
 {
     /// <summary>
     /// The pipeline: YAML front matter (so <c>---</c> metadata is not read as prose or a setext
@@ -28,10 +28,14 @@ public sealed class MarkdownSpecParser
     private readonly List<string> _examples = [];
     private readonly List<SpecCodeBlock> _codeBlocks = [];
     private readonly List<string> _bullets = [];
+    private readonly List<string> _keyPoints = [];
+    private readonly Dictionary<string, string> _paths = new(StringComparer.Ordinal);
+    private readonly List<SpecWarning> _warnings = [];
 
     // The open headings, innermost last: a heading without keywords inherits the class of the
     // nearest enclosing one, and a heading of the same or a higher level closes deeper ones.
-    private readonly List<(int Level, SpecSectionClass Class)> _headings = [];
+    private readonly List<(int Level, SpecSectionClass Class, string Text)> _headings = [];
+    private string _path = "";
     private HeadingBlock? _title;
     private SpecSectionClass _class = SpecSectionClass.General;
 
@@ -44,16 +48,100 @@ public sealed class MarkdownSpecParser
     // An example paragraph directly followed by a code block ("Request:" + fence) is one example.
     private Block? _lastExampleParagraph;
 
+    // A keyword sentence that ends a paragraph with ':' ("The API MUST provide:") introduces the
+    // list that follows: the requirement becomes the sentence with its list, one slice.
+    private (int Index, int Start)? _leadIn;
+
     private MarkdownSpecParser(string text) => _text = text;
 
     /// <summary>Parses <paramref name="text"/> (line endings already normalized) into sections.</summary>
+    /// <exception cref="SpecExtractionException"><c>invalid_request</c> when lists or quotes nest deeper than <see cref="MarkdownNesting.MaxDepth"/>.</exception>
     public static SpecSections Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var document = Markdown.Parse(text, Pipeline);
-        var parser = new MarkdownSpecParser(text) { _title = FindTitle(document) };
+        // Measured first, in one linear pass: Markdig would throw on this, and take seconds to.
+        int depth = MarkdownNesting.Depth(text, MarkdownNesting.MaxDepth);
+        if (depth > MarkdownNesting.MaxDepth)
+        {
+            throw TooDeep($"the document nests lists or quotes more than {MarkdownNesting.MaxDepth} levels deep");
+        }
+        var document = ParseMarkdown(text);
+        var warnings = new List<SpecWarning>();
+        string parsed = text;
+        if (FindUnclosedFence(document) is { } unclosed)
+        {
+            int line = unclosed.Line + 1;
+            if (LooksLikeMarkdown(unclosed))
+            {
+                // The fence was surely meant to close: what it swallowed holds headings or other
+                // fences. Blank its opening line (same length, so every span still indexes the
+                // source) and read the rest as Markdown.
+                int start = unclosed.Span.Start, end = text.IndexOf('\n', start);
+                end = end < 0 ? text.Length : end;
+                parsed = string.Concat(text.AsSpan(0, start), new string(' ', end - start), text.AsSpan(end));
+                document = ParseMarkdown(parsed);
+                warnings.Add(new SpecWarning("unclosed_fence",
+                    $"the code fence opened at line {line} is never closed and swallowed headings; its opening line was ignored and the rest read as Markdown"));
+            }
+            else
+            {
+                warnings.Add(new SpecWarning("unclosed_fence",
+                    $"the code fence opened at line {line} is never closed: the rest of the document ({text.Length - unclosed.Span.Start} characters) was read as code"));
+            }
+        }
+        var parser = new MarkdownSpecParser(parsed) { _title = FindTitle(document) };
+        parser._warnings.AddRange(warnings);
         parser.Walk(document, topLevel: true);
         return parser.ToSections();
+    }
+
+    private static SpecExtractionException TooDeep(string message) =>
+        new(SpecExtractionException.InvalidRequest, message, "file_path");
+
+    private static MarkdownDocument ParseMarkdown(string text)
+    {
+        try
+        {
+            return Markdown.Parse(text, Pipeline);
+        }
+        catch (ArgumentException e) when (e.Message.Contains("nested", StringComparison.OrdinalIgnoreCase))
+        {
+            // Inline nesting the line scan does not measure (brackets, emphasis): the same answer.
+            throw TooDeep($"the document nests Markdown elements too deeply: {e.Message}");
+        }
+    }
+
+    // Only the last block can be an unclosed fence: it runs to the end of the document.
+    private static FencedCodeBlock? FindUnclosedFence(MarkdownDocument document)
+    {
+        Block? last = document.LastChild;
+        while (last is ContainerBlock container && container.LastChild is { } child)
+        {
+            last = child;
+        }
+        return last is FencedCodeBlock { ClosingFencedCharCount: 0 } fenced ? fenced : null;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?:#{2,6}\s+\S|```|~~~)", System.Text.RegularExpressions.RegexOptions.Multiline)]
+    private static partial System.Text.RegularExpressions.Regex MarkdownLineRegex();
+
+    // An unclosed fence swallowed Markdown when its "code" holds a second fence or two "##" headings.
+    private static bool LooksLikeMarkdown(FencedCodeBlock code)
+    {
+        int hits = 0;
+        foreach (var line in code.Lines.Lines.AsSpan(0, code.Lines.Count))
+        {
+            var slice = line.Slice.AsSpan();
+            if (slice.StartsWith("```") || slice.StartsWith("~~~"))
+            {
+                return true;
+            }
+            if (MarkdownLineRegex().IsMatch(slice) && ++hits >= 2)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     // "# REST API Requirements" names the document, not a section: were its class inherited,
@@ -86,12 +174,45 @@ public sealed class MarkdownSpecParser
 
     private SpecSections ToSections() => new(
         _overviewFromOverviewSection ?? _overviewGeneral ?? _overviewAny ?? "",
-        _requirements, _constraints, _examples, _codeBlocks, _bullets);
+        _requirements, _constraints, _examples, _codeBlocks, _bullets, _keyPoints, _paths, _warnings);
+
+    // The breadcrumb of an item: the first path it was seen under wins.
+    private void Locate(string text)
+    {
+        if (_path.Length > 0)
+        {
+            _paths.TryAdd(text, _path);
+        }
+    }
 
     private void Walk(ContainerBlock container, bool topLevel)
     {
         foreach (var block in container)
         {
+            if (_leadIn is { } lead && topLevel)
+            {
+                _leadIn = null;
+                if (block is ListBlock leadList)
+                {
+                    var merged = SpanOf(lead.Start, leadList.Span.End);
+                    var old = _requirements[lead.Index];
+                    _requirements[lead.Index] = old with { Text = merged.ToString() };
+                    Locate(_requirements[lead.Index].Text);
+                    foreach (var child in leadList)
+                    {
+                        if (child is ListItemBlock { Count: > 0 } item)
+                        {
+                            var span = SpanOf(item[0].Span.Start, Math.Max(item.Span.End, item[^1].Span.End));
+                            if (!span.IsEmpty && !SpecBoilerplate.IsBoilerplate(span))
+                            {
+                                _bullets.Add(span.ToString());
+                            }
+                            CollectCode(item);
+                        }
+                    }
+                    continue;
+                }
+            }
             switch (block)
             {
                 case HeadingBlock heading:
@@ -129,13 +250,49 @@ public sealed class MarkdownSpecParser
         {
             _headings.RemoveAt(_headings.Count - 1);
         }
-        // The raw span is classified: '#' marks and a setext underline hold no keyword, and this
-        // spares a string per heading. Nested sections inherit unless their heading says otherwise.
-        var own = HeadingClassifier.Classify(SpanOf(heading.Span.Start, heading.Span.End));
+        // Nested sections inherit unless their heading says otherwise; under Non-Goals or
+        // alternatives nothing is a requirement, whatever its own heading says.
+        var text = HeadingText(heading);
+        var own = HeadingClassifier.Classify(text);
         var parent = _headings.Count > 0 ? _headings[^1].Class : SpecSectionClass.General;
-        _class = own ?? parent;
-        _headings.Add((heading.Level, ReferenceEquals(heading, _title) ? SpecSectionClass.General : _class));
+        _class = parent == SpecSectionClass.Excluded ? parent : own ?? parent;
+        bool title = ReferenceEquals(heading, _title);
+        _headings.Add((heading.Level, title ? SpecSectionClass.General : _class, title ? "" : text.ToString()));
+        _path = BuildPath();
         _lastExampleParagraph = null;
+    }
+
+    // The heading's own words: no '#' marks, no closing sequence, no setext underline.
+    private ReadOnlySpan<char> HeadingText(HeadingBlock heading)
+    {
+        var span = SpanOf(heading.Span.Start, heading.Span.End);
+        if (heading.IsSetext)
+        {
+            int nl = span.LastIndexOf('\n');
+            return nl < 0 ? span : span[..nl].Trim();
+        }
+        return span.TrimStart('#').TrimEnd('#').Trim();
+    }
+
+    // The last two named headings, e.g. "Design Details › Scheduling"; long ones cut at a word.
+    private string BuildPath()
+    {
+        var parts = new List<string>(2);
+        for (int i = _headings.Count - 1; i >= 0 && parts.Count < 2; i--)
+        {
+            var t = _headings[i].Text;
+            if (t.Length == 0)
+            {
+                continue;
+            }
+            if (t.Length > 60)
+            {
+                var cut = SpecText.WordPrefix(t, 59);
+                t = cut.IsEmpty ? t[..59] + " …" : cut.ToString() + " …";
+            }
+            parts.Insert(0, t);
+        }
+        return string.Join(" › ", parts);
     }
 
     private void OnParagraph(ParagraphBlock paragraph, bool topLevel)
@@ -147,8 +304,12 @@ public sealed class MarkdownSpecParser
             return;
         }
         _lastExampleParagraph = null;
+        if (SpecBoilerplate.IsBoilerplate(span))
+        {
+            return; // "No.", "N/A", "ACTION REQUIRED: ...", a line of links
+        }
 
-        if (topLevel)
+        if (topLevel && _class != SpecSectionClass.Excluded)
         {
             TakeOverview(span);
         }
@@ -160,23 +321,42 @@ public sealed class MarkdownSpecParser
                 // list items are the requirements.
                 if (span[^1] != ':')
                 {
-                    _requirements.Add(new Requirement(span.ToString(), Rfc2119.FindLevel(span) ?? RequirementLevel.Unspecified));
+                    AddRequirement(span.ToString(), Rfc2119.FindStrongestLevel(span) ?? RequirementLevel.Unspecified);
                 }
                 break;
             case SpecSectionClass.Constraints:
                 if (span[^1] != ':')
                 {
-                    _constraints.Add(span.ToString());
+                    AddTo(_constraints, span.ToString());
                 }
                 break;
             case SpecSectionClass.Examples:
-                _examples.Add(span.ToString());
+                AddTo(_examples, span.ToString());
                 _lastExampleParagraph = paragraph;
+                break;
+            case SpecSectionClass.Excluded:
                 break;
             default:
                 AddKeywordSentences(span);
+                if (topLevel && span[^1] == ':' && _requirements.Count > 0 && _requirements[^1].Text.EndsWith(':')
+                    && span.EndsWith(_requirements[^1].Text) && _text.AsSpan().Overlaps(span, out int offset))
+                {
+                    _leadIn = (_requirements.Count - 1, offset + span.Length - _requirements[^1].Text.Length);
+                }
                 break;
         }
+    }
+
+    private void AddRequirement(string text, RequirementLevel level)
+    {
+        _requirements.Add(new Requirement(text, level));
+        Locate(text);
+    }
+
+    private void AddTo(List<string> list, string text)
+    {
+        list.Add(text);
+        Locate(text);
     }
 
     private void TakeOverview(ReadOnlySpan<char> span)
@@ -200,9 +380,10 @@ public sealed class MarkdownSpecParser
         }
     }
 
-    // Prose: a sentence, not a badge line, a version stamp or a lone link.
+    // Prose: a sentence, not a badge line, a version stamp, a "**Status**: Stable" label or a lone link.
     private static bool IsProse(ReadOnlySpan<char> span) =>
-        !span.StartsWith("![", StringComparison.Ordinal) && SpecText.CountWords(span[..Math.Min(span.Length, 200)]) >= 3;
+        !span.StartsWith("![", StringComparison.Ordinal) && SpecText.CountWords(span[..Math.Min(span.Length, 200)]) >= 3
+        && !(span.StartsWith("**", StringComparison.Ordinal) && span.Length < 120 && span.IndexOf("**:") > 0);
 
     // Outside classified sections a statement is a requirement by its keywords alone: each
     // sentence holding one becomes a requirement, not the whole paragraph around it.
@@ -220,7 +401,7 @@ public sealed class MarkdownSpecParser
             var sentence = span[s..e].Trim();
             if (!sentence.IsEmpty)
             {
-                _requirements.Add(new Requirement(sentence.ToString(), Rfc2119.ToLevel(span.Slice(m.Index, m.Length))));
+                AddRequirement(sentence.ToString(), Rfc2119.ToLevel(span.Slice(m.Index, m.Length)));
             }
             consumedUpTo = e;
         }
@@ -262,35 +443,42 @@ public sealed class MarkdownSpecParser
             // From the first child, so the bullet marker is not part of the text; to the end of
             // the item, so nested lines and sub-lists stay with it.
             var span = SpanOf(item[0].Span.Start, Math.Max(item.Span.End, item[^1].Span.End));
-            if (!span.IsEmpty)
+            if (!span.IsEmpty && !SpecBoilerplate.IsBoilerplate(span))
             {
                 string text = span.ToString();
                 _bullets.Add(text);
-                AddItem(text, span);
+                if (!AddItem(text, span) && _class is SpecSectionClass.General or SpecSectionClass.Overview)
+                {
+                    AddTo(_keyPoints, text);
+                }
             }
             CollectCode(item);
         }
     }
 
-    private void AddItem(string text, ReadOnlySpan<char> span)
+    // Files the item under its section's class; false when it went to none (general, excluded).
+    private bool AddItem(string text, ReadOnlySpan<char> span)
     {
         switch (_class)
         {
             case SpecSectionClass.Requirements:
-                _requirements.Add(new Requirement(text, Rfc2119.FindLevel(span) ?? RequirementLevel.Unspecified));
-                break;
+                AddRequirement(text, Rfc2119.FindStrongestLevel(span) ?? RequirementLevel.Unspecified);
+                return true;
             case SpecSectionClass.Constraints:
-                _constraints.Add(text);
-                break;
+                AddTo(_constraints, text);
+                return true;
             case SpecSectionClass.Examples:
-                _examples.Add(text);
-                break;
+                AddTo(_examples, text);
+                return true;
+            case SpecSectionClass.Excluded:
+                return false;
             default:
-                if (Rfc2119.FindLevel(span) is { } level)
+                if (Rfc2119.FindStrongestLevel(span) is { } level)
                 {
-                    _requirements.Add(new Requirement(text, level));
+                    AddRequirement(text, level);
+                    return true;
                 }
-                break;
+                return false;
         }
     }
 
@@ -332,7 +520,7 @@ public sealed class MarkdownSpecParser
         }
         if (!span.IsEmpty)
         {
-            _examples.Add(span.ToString());
+            AddTo(_examples, span.ToString());
         }
         _lastExampleParagraph = null;
     }
@@ -354,7 +542,7 @@ public sealed class MarkdownSpecParser
                 // A row's span starts at its first cell; the whole source line keeps the pipes,
                 // so the item still reads as a table row.
                 var span = LineOf(row.Span.Start, row.Span.End);
-                if (!span.IsEmpty)
+                if (!span.IsEmpty && !SpecBoilerplate.IsBoilerplate(span.Trim().Trim('|')))
                 {
                     AddItem(span.ToString(), span);
                 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using ToolGrains.Core.Protocol;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -39,6 +40,89 @@ public static partial class OpenApiSpecParser
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex RateLimitMention();
 
+    [GeneratedRegex(@"^[A-Za-z_$""'][^\s:]*\s*:(?:\s|$)", RegexOptions.CultureInvariant)]
+    private static partial Regex YamlKeyLine();
+
+    /// <summary>
+    /// When <paramref name="text"/> is not OpenAPI 3 but is a YAML or JSON document (a Kubernetes
+    /// manifest, a Swagger 2.0 file, a config), what it looks like, e.g. <c>YAML (kind: Deployment)</c>;
+    /// null for Markdown and prose. Markdown with front matter is Markdown.
+    /// </summary>
+    public static string? DescribeStructuredNonOpenApi(string text)
+    {
+        var trimmed = text.AsSpan().TrimStart();
+        if (trimmed.StartsWith("{") || trimmed.StartsWith("["))
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(text, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = YamlLimits.MaxDepth });
+                return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("swagger", out _) ? "JSON (Swagger 2.0)" : "JSON";
+            }
+            catch (JsonException)
+            {
+                return null;
+            }
+        }
+        if (!IsYamlShaped(text))
+        {
+            return null;
+        }
+        try
+        {
+            var stream = YamlLimits.Load(text);
+            if (stream.Documents.Count == 0 || stream.Documents.Any(d => d.RootNode is not (YamlMappingNode or YamlSequenceNode)))
+            {
+                return null;
+            }
+            if (stream.Documents[0].RootNode is YamlMappingNode root)
+            {
+                if (root.Children.TryGetValue(new YamlScalarNode("swagger"), out var v) && v is YamlScalarNode version)
+                {
+                    return $"YAML (Swagger {version.Value})";
+                }
+                if (root.Children.TryGetValue(new YamlScalarNode("kind"), out var k) && k is YamlScalarNode kind)
+                {
+                    return $"YAML (kind: {kind.Value})";
+                }
+            }
+            return "YAML";
+        }
+        catch (Exception e) when (e is YamlException or YamlLimitException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    // The first lines at the margin are "key:" entries, "- " items or "---" (comments and blank
+    // lines aside), and the first is a key or a document marker: prose breaks it at once.
+    private static bool IsYamlShaped(string text)
+    {
+        int seen = 0;
+        foreach (var range in text.AsSpan().Split('\n'))
+        {
+            var line = text.AsSpan(range.Start.Value, range.End.Value - range.Start.Value).TrimEnd();
+            if (line.IsEmpty || line[0] is '#' or ' ' or '\t' || line.StartsWith("%"))
+            {
+                continue;
+            }
+            bool key = YamlKeyLine().IsMatch(line);
+            bool marker = line is "---" or "...";
+            if (seen == 0 && !key && !marker)
+            {
+                return false;
+            }
+            if (!key && !marker && !line.StartsWith("- "))
+            {
+                return false;
+            }
+            if (++seen >= 50)
+            {
+                break;
+            }
+        }
+        return seen > 0;
+    }
+
     /// <summary>True when <paramref name="text"/> looks like an OpenAPI 3 document by its content.</summary>
     public static bool LooksLikeOpenApi(string text)
     {
@@ -70,6 +154,11 @@ public static partial class OpenApiSpecParser
         catch (Exception e) when (e is JsonException or YamlException or InvalidOperationException)
         {
             return null;
+        }
+        catch (YamlLimitException e)
+        {
+            // Not a fallback to Markdown: an alias bomb is refused, whatever else it might be.
+            throw new SpecExtractionException(SpecExtractionException.InvalidRequest, e.Message, "file_path");
         }
         if (root is null || root["openapi"] is null)
         {
@@ -113,9 +202,140 @@ public static partial class OpenApiSpecParser
             }
         }
 
+        AddSecurity(root, requirements);
+
         var context = new List<string>();
         CollectLimits(root, context, null, constraints);
-        return new SpecSections(overview, requirements, constraints, [], [], []);
+
+        var examples = new List<string>();
+        var codeBlocks = new List<SpecCodeBlock>();
+        CollectExamples(root, examples, codeBlocks);
+        return new SpecSections(overview, requirements, constraints, examples, codeBlocks, []);
+    }
+
+    // Who may call: each scheme of components.securitySchemes, and which the API requires.
+    private static void AddSecurity(JsonObject root, List<Requirement> requirements)
+    {
+        if (root["components"] is JsonObject { } components && components["securitySchemes"] is JsonObject schemes)
+        {
+            foreach (var (name, node) in schemes)
+            {
+                if (node is not JsonObject scheme)
+                {
+                    continue;
+                }
+                string type = Scalar(scheme["type"]);
+                string detail = type switch
+                {
+                    "http" => $"HTTP {Scalar(scheme["scheme"])}{(scheme["bearerFormat"] is { } f ? $" ({Scalar(f)})" : "")}",
+                    "apiKey" => $"API key in {Scalar(scheme["in"])} '{Scalar(scheme["name"])}'",
+                    "oauth2" => "OAuth 2.0" + OAuthFlows(scheme["flows"]),
+                    "openIdConnect" => $"OpenID Connect ({Scalar(scheme["openIdConnectUrl"])})",
+                    _ => type,
+                };
+                requirements.Add(new Requirement($"Security scheme {name}: {detail}", RequirementLevel.Unspecified));
+            }
+        }
+        if (root["security"] is JsonArray { Count: > 0 } security)
+        {
+            var names = security.OfType<JsonObject>().SelectMany(o => o.Select(kv => kv.Key)).Distinct().ToList();
+            if (names.Count > 0)
+            {
+                requirements.Add(new Requirement($"Every operation requires {string.Join(" or ", names)} unless it says otherwise", RequirementLevel.Unspecified));
+            }
+        }
+    }
+
+    private static string OAuthFlows(JsonNode? flows)
+    {
+        if (flows is not JsonObject obj)
+        {
+            return "";
+        }
+        var parts = new List<string>();
+        foreach (var (flow, node) in obj)
+        {
+            var scopes = node is JsonObject f && f["scopes"] is JsonObject s ? string.Join(", ", s.Select(kv => kv.Key)) : "";
+            parts.Add(scopes.Length > 0 ? $"{flow} (scopes {scopes})" : flow);
+        }
+        return parts.Count == 0 ? "" : ": " + string.Join("; ", parts);
+    }
+
+    // Request and response examples of each operation, shown as a code block with where they stand.
+    private static void CollectExamples(JsonObject root, List<string> examples, List<SpecCodeBlock> codeBlocks)
+    {
+        if (root["paths"] is not JsonObject paths)
+        {
+            return;
+        }
+        foreach (var (path, item) in paths)
+        {
+            if (item is not JsonObject pathItem)
+            {
+                continue;
+            }
+            foreach (var method in Methods)
+            {
+                if (pathItem[method] is not JsonObject operation)
+                {
+                    continue;
+                }
+                string head = $"{method.ToUpperInvariant()} {path}";
+                if (operation["requestBody"] is JsonObject body)
+                {
+                    AddMediaExamples($"{head} request", body["content"], examples, codeBlocks);
+                }
+                if (operation["responses"] is JsonObject responses)
+                {
+                    foreach (var (status, response) in responses)
+                    {
+                        if (response is JsonObject r)
+                        {
+                            AddMediaExamples($"{head} response {status}", r["content"], examples, codeBlocks);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void AddMediaExamples(string where, JsonNode? content, List<string> examples, List<SpecCodeBlock> codeBlocks)
+    {
+        if (content is not JsonObject media)
+        {
+            return;
+        }
+        foreach (var (type, node) in media)
+        {
+            if (node is not JsonObject m)
+            {
+                continue;
+            }
+            var values = new List<(string Name, JsonNode? Value)>();
+            if (m.ContainsKey("example"))
+            {
+                values.Add(("", m["example"]));
+            }
+            if (m["examples"] is JsonObject named)
+            {
+                foreach (var (name, ex) in named)
+                {
+                    if (ex is JsonObject e && e.ContainsKey("value"))
+                    {
+                        values.Add((name, e["value"]));
+                    }
+                }
+            }
+            foreach (var (name, value) in values)
+            {
+                string language = type.Contains("json", StringComparison.OrdinalIgnoreCase) ? "json" : type.Contains("xml", StringComparison.OrdinalIgnoreCase) ? "xml" : "";
+                string code = value is JsonValue v && v.TryGetValue<string>(out var str) ? str
+                    : value?.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) ?? "null";
+                codeBlocks.Add(new SpecCodeBlock(language, code));
+                string label = name.Length > 0 ? $"{where} ({type}, {name}):" : $"{where} ({type}):";
+                examples.Add($"{label}\n\n```{language}\n{code}\n```");
+            }
+        }
     }
 
     private static string OperationText(string method, string path, JsonObject operation)
@@ -151,13 +371,22 @@ public static partial class OpenApiSpecParser
                         (limits ??= []).Add($"{keyword} {Scalar(v)}");
                     }
                 }
+                if (obj["pattern"] is JsonValue pattern)
+                {
+                    (limits ??= []).Add($"pattern {Scalar(pattern)}");
+                }
+                if (obj["enum"] is JsonArray { Count: > 0 } values)
+                {
+                    var shown = values.Take(20).Select(Scalar).ToList();
+                    (limits ??= []).Add($"one of {string.Join(", ", shown)}{(values.Count > shown.Count ? $" (and {values.Count - shown.Count} more)" : "")}");
+                }
                 if (limits is not null)
                 {
                     constraints.Add($"{Context(context)}: {string.Join(", ", limits)}");
                 }
                 foreach (var (key, value) in obj)
                 {
-                    if (key is "example" or "examples")
+                    if (key is "example" or "examples" or "enum")
                     {
                         continue; // sample data, not schema: a "maximum" there is a value, not a limit
                     }
@@ -284,8 +513,7 @@ public static partial class OpenApiSpecParser
     // scalars strings (limits are reported as written, so no number typing is needed).
     private static JsonNode? FromYaml(string text)
     {
-        var stream = new YamlStream();
-        stream.Load(new StringReader(text));
+        var stream = YamlLimits.Load(text);
         return stream.Documents.Count == 0 ? null : Convert(stream.Documents[0].RootNode, 0);
     }
 

@@ -21,6 +21,28 @@ public static partial class Rfc2119
         return null;
     }
 
+    /// <summary>
+    /// The level of the strongest keyword in <paramref name="text"/> (MUST over SHOULD over MAY, see
+    /// <see cref="Requirement.Rank"/>), the first of equals; null when it has none.
+    /// </summary>
+    public static RequirementLevel? FindStrongestLevel(ReadOnlySpan<char> text)
+    {
+        RequirementLevel? best = null;
+        foreach (var m in KeywordRegex().EnumerateMatches(text))
+        {
+            var level = ToLevel(text.Slice(m.Index, m.Length));
+            if (best is null || Requirement.Rank(level) < Requirement.Rank(best.Value))
+            {
+                best = level;
+                if (Requirement.Rank(level) == 0)
+                {
+                    break;
+                }
+            }
+        }
+        return best;
+    }
+
     /// <summary>True when <paramref name="text"/> holds at least one keyword.</summary>
     public static bool Contains(ReadOnlySpan<char> text) => KeywordRegex().IsMatch(text);
 

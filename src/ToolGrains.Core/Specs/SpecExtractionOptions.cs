@@ -1,6 +1,6 @@
 namespace ToolGrains.Core.Specs;
 
-/// <summary>Limits and budgets of spec extraction (DESIGN.md §5 <c>extract_spec_from_file</c>).</summary>
+/// <summary>Limits and budgets of spec extraction (the <c>extract_spec_from_file</c> operation, docs/architecture.md).</summary>
 public sealed record SpecExtractionOptions
 {
     /// <summary>The <c>max_length</c> of a request that gives none. Default 10,000 characters.</summary>
@@ -11,22 +11,31 @@ public sealed record SpecExtractionOptions
 
     /// <summary>
     /// With summarize requested, texts longer than this are summarized. Default 10,000 characters.
-    /// A text that is shorter but still longer than <c>max_length</c> is summarized too, so that
-    /// <c>overseer_spec</c> never exceeds <c>max_length</c> when summarizing was asked for.
+    /// A text that is shorter but still longer than <c>max_length</c> (or <c>max_tokens</c>) is
+    /// summarized too, so that <c>overseer_spec</c> never exceeds the budget when summarizing was asked for.
     /// </summary>
     public int SummarizeThreshold { get; init; } = 10_000;
 
-    /// <summary>Most characters the Overview section of a summary takes, heading included. Default 2,000.</summary>
-    public int OverviewBudget { get; init; } = 2_000;
+    /// <summary>Longest overview a summary shows, in characters; a longer one is cut at a word. Default 1,500.</summary>
+    public int OverviewBudget { get; init; } = 1_500;
 
-    /// <summary>Most characters the Requirements section of a summary takes, heading included. Default 2,000.</summary>
-    public int RequirementsBudget { get; init; } = 2_000;
+    /// <summary>
+    /// Longest item a summary shows, in characters. A longer prose item is cut at a word and marked
+    /// " …"; a longer item holding a code fence is left out. Default 1,200.
+    /// </summary>
+    public int MaxItemChars { get; init; } = 1_200;
 
-    /// <summary>Most characters the Constraints section of a summary takes, heading included. Default 1,000.</summary>
-    public int ConstraintsBudget { get; init; } = 1_000;
+    /// <summary>Share of the budget, after the overview, the requirements take while others still have items. Default 0.5.</summary>
+    public double RequirementsShare { get; init; } = 0.5;
 
-    /// <summary>Most characters the Examples section of a summary takes, heading included. Default 2,000.</summary>
-    public int ExamplesBudget { get; init; } = 2_000;
+    /// <summary>Share of the budget the constraints take while others still have items. Default 0.2.</summary>
+    public double ConstraintsShare { get; init; } = 0.2;
+
+    /// <summary>Share of the budget the examples take while others still have items. Default 0.2.</summary>
+    public double ExamplesShare { get; init; } = 0.2;
+
+    /// <summary>Share of the budget the key points take while others still have items. Default 0.1.</summary>
+    public double KeyPointsShare { get; init; } = 0.1;
 
     /// <summary>Most bullets the Key points section of a summary shows. Default 20.</summary>
     public int MaxKeyPoints { get; init; } = 20;
@@ -39,9 +48,11 @@ public sealed record SpecExtractionOptions
     {
         ArgumentOutOfRangeException.ThrowIfNegative(SummarizeThreshold);
         ArgumentOutOfRangeException.ThrowIfNegative(OverviewBudget);
-        ArgumentOutOfRangeException.ThrowIfNegative(RequirementsBudget);
-        ArgumentOutOfRangeException.ThrowIfNegative(ConstraintsBudget);
-        ArgumentOutOfRangeException.ThrowIfNegative(ExamplesBudget);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxItemChars, 1);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(RequirementsShare);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ConstraintsShare);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ExamplesShare);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(KeyPointsShare);
         ArgumentOutOfRangeException.ThrowIfNegative(MaxKeyPoints);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxFileSizeBytes, 1L);
     }

@@ -23,15 +23,18 @@ public sealed class SpecExtractor(SpecExtractionOptions? options = null)
     public SpecExtractionOptions Options { get; } = options ?? SpecExtractionOptions.Default;
 
     /// <summary>The protocol's form: <paramref name="summarize"/> true means <see cref="SummarizeMode.Auto"/>.</summary>
-    public SpecExtractionResult Extract(string text, bool summarize = true, int maxLength = SpecExtractionOptions.DefaultMaxLength) =>
-        Extract(text, summarize ? SummarizeMode.Auto : SummarizeMode.Never, maxLength);
+    public SpecExtractionResult Extract(string text, bool summarize = true, int maxLength = SpecExtractionOptions.DefaultMaxLength, int? maxTokens = null) =>
+        Extract(text, summarize ? SummarizeMode.Auto : SummarizeMode.Never, maxLength, maxTokens);
 
-    /// <summary>Extracts sections from <paramref name="text"/> and summarizes per <paramref name="mode"/>.</summary>
-    /// <exception cref="SpecExtractionException"><c>invalid_request</c> when <paramref name="maxLength"/> is below 1.</exception>
-    public SpecExtractionResult Extract(string text, SummarizeMode mode, int maxLength = SpecExtractionOptions.DefaultMaxLength)
+    /// <summary>
+    /// Extracts sections from <paramref name="text"/> and summarizes per <paramref name="mode"/>, within
+    /// <paramref name="maxLength"/> characters and, when given, <paramref name="maxTokens"/> o200k tokens.
+    /// </summary>
+    /// <exception cref="SpecExtractionException"><c>invalid_request</c> when a budget is below 1 or the document nests too deeply.</exception>
+    public SpecExtractionResult Extract(string text, SummarizeMode mode, int maxLength = SpecExtractionOptions.DefaultMaxLength, int? maxTokens = null)
     {
         ArgumentNullException.ThrowIfNull(text);
-        ValidateMaxLength(maxLength);
+        ValidateBudgets(maxLength, maxTokens);
 
         // One line ending from here on: items are slices of this text, and a summary that mixed
         // CRLF items with LF scaffolding would be neither.
@@ -45,42 +48,72 @@ public sealed class SpecExtractor(SpecExtractionOptions? options = null)
             SummarizeMode.Always => true,
             // Also when shorter than the threshold but longer than max_length: summarize: true
             // promises an overseer_spec within max_length.
-            SummarizeMode.Auto => normalized.Length > Options.SummarizeThreshold || normalized.Length > maxLength,
+            // A token is at least a character, so only a text longer than max_tokens is counted.
+            SummarizeMode.Auto => normalized.Length > Options.SummarizeThreshold || normalized.Length > maxLength
+                || (maxTokens is { } t && normalized.Length > t && SpecTokens.Count(normalized) > t),
             _ => false,
         };
-        string overseer = summarize
-            ? SpecSummaryBuilder.Build(sections, normalized.Length, words, maxLength, Options).Text
-            : normalized;
+        var warnings = new List<SpecWarning>(sections.Warnings ?? []);
+        string overseer = normalized;
+        int? tokens = null;
+        if (summarize)
+        {
+            var summary = SpecSummaryBuilder.Build(sections, normalized.Length, words, maxLength, Options, maxTokens);
+            overseer = summary.Text;
+            tokens = summary.Tokens;
+            warnings.AddRange(summary.Warnings);
+        }
         return new SpecExtractionResult(overseer, normalized, sections,
-            new SpecStats(normalized.Length, words, lines, summarize, overseer.Length));
+            new SpecStats(normalized.Length, words, lines, summarize, overseer.Length, tokens), warnings);
     }
 
-    /// <summary>Sections only: OpenAPI 3 documents by their content, everything else as Markdown.</summary>
+    /// <summary>
+    /// Sections only: OpenAPI 3 documents by their content, everything else as Markdown; YAML or JSON
+    /// that is not OpenAPI 3 is read as Markdown too, with a <c>yaml_not_openapi</c> warning.
+    /// </summary>
     public static SpecSections ExtractSections(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return OpenApiSpecParser.TryParse(text) ?? MarkdownSpecParser.Parse(text);
+        if (OpenApiSpecParser.TryParse(text) is { } openApi)
+        {
+            return openApi;
+        }
+        var sections = MarkdownSpecParser.Parse(text);
+        if (OpenApiSpecParser.DescribeStructuredNonOpenApi(text) is { } what)
+        {
+            sections = sections with
+            {
+                Warnings = [.. sections.Warnings ?? [], new SpecWarning("yaml_not_openapi",
+                    $"the document is {what}, not an OpenAPI 3 document (no top-level 'openapi' key); it was read as Markdown text")],
+            };
+        }
+        return sections;
     }
 
     /// <summary>Reads <paramref name="path"/> (see <see cref="SpecFileReader"/> for the errors) and extracts it.</summary>
     /// <exception cref="SpecExtractionException">The request or the file is refused; <see cref="SpecExtractionException.Code"/> says why.</exception>
-    public SpecExtractionResult ExtractFromFile(string path, bool summarize = true, int maxLength = SpecExtractionOptions.DefaultMaxLength) =>
-        ExtractFromFile(path, summarize ? SummarizeMode.Auto : SummarizeMode.Never, maxLength);
+    public SpecExtractionResult ExtractFromFile(string path, bool summarize = true, int maxLength = SpecExtractionOptions.DefaultMaxLength, int? maxTokens = null) =>
+        ExtractFromFile(path, summarize ? SummarizeMode.Auto : SummarizeMode.Never, maxLength, maxTokens);
 
-    /// <inheritdoc cref="ExtractFromFile(string, bool, int)"/>
-    public SpecExtractionResult ExtractFromFile(string path, SummarizeMode mode, int maxLength = SpecExtractionOptions.DefaultMaxLength)
+    /// <inheritdoc cref="ExtractFromFile(string, bool, int, int?)"/>
+    public SpecExtractionResult ExtractFromFile(string path, SummarizeMode mode, int maxLength = SpecExtractionOptions.DefaultMaxLength, int? maxTokens = null)
     {
         // The cheap argument check first: a bad max_length should not cost a 50 MB read.
-        ValidateMaxLength(maxLength);
-        return Extract(SpecFileReader.ReadAllText(path, Options.MaxFileSizeBytes), mode, maxLength);
+        ValidateBudgets(maxLength, maxTokens);
+        return Extract(SpecFileReader.ReadAllText(path, Options.MaxFileSizeBytes), mode, maxLength, maxTokens);
     }
 
-    private static void ValidateMaxLength(int maxLength)
+    private static void ValidateBudgets(int maxLength, int? maxTokens)
     {
         if (maxLength < 1)
         {
             throw new SpecExtractionException(SpecExtractionException.InvalidRequest,
                 $"max_length must be at least 1, got {maxLength}", "max_length");
+        }
+        if (maxTokens < 1)
+        {
+            throw new SpecExtractionException(SpecExtractionException.InvalidRequest,
+                $"max_tokens must be at least 1, got {maxTokens}", "max_tokens");
         }
     }
 }

@@ -111,3 +111,67 @@ public sealed class OpenApiSpecParserTests
         _ = SpecExtractor.Default.Extract(text); // and the Markdown path takes them
     }
 }
+
+public sealed class OpenApiPlannerDetailTests
+{
+    private const string Yaml = """
+        openapi: 3.0.3
+        info:
+          title: Pets
+          version: 1.0.0
+        security:
+          - bearerAuth: []
+        paths:
+          /pets:
+            post:
+              summary: Create a pet
+              requestBody:
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      properties:
+                        kind:
+                          type: string
+                          enum: [cat, dog]
+                        tag:
+                          type: string
+                          pattern: '^[a-z]+$'
+                    example:
+                      kind: cat
+                      tag: tom
+              responses:
+                '201':
+                  description: Created
+                  content:
+                    application/json:
+                      examples:
+                        created:
+                          value: {id: 7, kind: cat}
+        components:
+          securitySchemes:
+            bearerAuth:
+              type: http
+              scheme: bearer
+              bearerFormat: JWT
+            apiKey:
+              type: apiKey
+              in: header
+              name: X-Api-Key
+        """;
+
+    [Fact]
+    public void Security_schemes_enums_patterns_and_examples_are_kept()
+    {
+        var s = OpenApiSpecParser.TryParse(Yaml);
+        Assert.NotNull(s);
+        Assert.Contains(s.Requirements, r => r.Text == "Security scheme bearerAuth: HTTP bearer (JWT)");
+        Assert.Contains(s.Requirements, r => r.Text == "Security scheme apiKey: API key in header 'X-Api-Key'");
+        Assert.Contains(s.Requirements, r => r.Text.StartsWith("Every operation requires bearerAuth", StringComparison.Ordinal));
+        Assert.Contains("POST /pets › kind: one of cat, dog", s.Constraints);
+        Assert.Contains("POST /pets › tag: pattern ^[a-z]+$", s.Constraints);
+        Assert.Contains(s.Examples, e => e.StartsWith("POST /pets request (application/json):\n\n```json\n", StringComparison.Ordinal) && e.Contains("\"kind\": \"cat\""));
+        Assert.Contains(s.Examples, e => e.StartsWith("POST /pets response 201 (application/json, created):", StringComparison.Ordinal));
+        Assert.Equal(2, s.CodeBlocks.Count);
+    }
+}

@@ -15,7 +15,8 @@ public sealed class SpecExtractionResultJsonTests
 
         using var doc = JsonDocument.Parse(json);
         var root = doc.RootElement;
-        Assert.Equal(["overseer_spec", "full_spec", "sections", "stats"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["overseer_spec", "full_spec", "sections", "stats", "warnings"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(JsonValueKind.Array, root.GetProperty("warnings").ValueKind);
         Assert.Equal(result.OverseerSpec, root.GetProperty("overseer_spec").GetString());
         Assert.Equal(md, root.GetProperty("full_spec").GetString());
 

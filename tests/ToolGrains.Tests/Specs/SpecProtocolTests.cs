@@ -90,6 +90,32 @@ public sealed class SpecProtocolTests(ClusterFixture fixture)
         // The text itself, as the CLI sends it after reading the caller's file.
         var text = await fixture.CallOkAsync("extract_spec_from_file", JsonSerializer.Serialize(new { text = "# T\n\nIt MUST work.\n" }));
         Assert.Contains("It MUST work.", text.GetProperty("sections").GetProperty("requirements")[0].GetString());
+        var badTokens = await fixture.CallAsync("extract_spec_from_file", JsonSerializer.Serialize(new { file_path = "/x.md", max_tokens = "many" }));
+        Assert.Equal("max_tokens", badTokens.GetProperty("error").GetProperty("field").GetString());
+    }
+
+    [Fact]
+    public async Task Max_tokens_bounds_the_summary_in_tokens_on_the_cluster()
+    {
+        var path = WriteFile($"tokens-{Guid.NewGuid():N}.md", LargeSpec());
+        var result = await fixture.CallOkAsync("extract_spec_from_file", JsonSerializer.Serialize(new { file_path = path, max_length = 100_000, max_tokens = 300 }));
+        var tokens = result.GetProperty("stats").GetProperty("summary_tokens").GetInt32();
+        Assert.InRange(tokens, 200, 300);
+        Assert.Contains(result.GetProperty("warnings").EnumerateArray(), w => w.GetProperty("code").GetString() == "summary_truncated");
+    }
+
+    [Fact]
+    public async Task A_yaml_alias_bomb_is_a_clean_invalid_request_on_the_cluster()
+    {
+        var lol = "[\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]";
+        var bomb = new StringBuilder($"openapi: 3.0.0\na: &a {lol}\n");
+        for (var c = 'b'; c <= 'i'; c++)
+            bomb.Append($"{c}: &{c} [{string.Join(",", Enumerable.Repeat($"*{(char)(c - 1)}", 9))}]\n");
+        var path = WriteFile($"bomb-{Guid.NewGuid():N}.yaml", bomb.ToString());
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var error = await fixture.CallAsync("extract_spec_from_file", JsonSerializer.Serialize(new { file_path = path }));
+        Assert.Equal("invalid_request", error.GetProperty("error").GetProperty("code").GetString());
+        Assert.True(started.ElapsedMilliseconds < 1_000, $"{started.ElapsedMilliseconds} ms");
     }
 
     [Fact]
@@ -103,6 +129,15 @@ public sealed class SpecProtocolTests(ClusterFixture fixture)
 
         var section = await ProcessRunner.CliAsync(["spec", path, "--section", "constraints", "--json"]);
         Assert.Equal(30, JsonDocument.Parse(section.Stdout).RootElement.GetArrayLength());
+
+        var tokens = await ProcessRunner.CliAsync(["spec", path, "--json", "--max-tokens", "400"]);
+        Assert.True(tokens.ExitCode == 0, tokens.ToString());
+        Assert.InRange(JsonDocument.Parse(tokens.Stdout).RootElement.GetProperty("stats").GetProperty("summary_tokens").GetInt32(), 1, 400);
+
+        var bad = await ProcessRunner.CliAsync(["spec", path, "--json", "--max-length", "abc"]);
+        Assert.Equal(2, bad.ExitCode);
+        var badError = JsonDocument.Parse(bad.Stdout).RootElement.GetProperty("error");
+        Assert.Equal(("invalid_request", "max_length"), (badError.GetProperty("code").GetString(), badError.GetProperty("field").GetString()));
 
         var human = await ProcessRunner.CliAsync(["spec", path]);
         Assert.Equal(0, human.ExitCode);
