@@ -38,6 +38,11 @@ internal static class CliApp
         Description = "Accept any silo certificate (self-signed); for development only",
         Recursive = true,
     };
+    private static readonly Option<string?> ApiKey = new("--api-key")
+    {
+        Description = "API key for a cluster that requires one (default: $TOOLGRAINS_API_KEY)",
+        Recursive = true,
+    };
     private static readonly Option<bool> Json = new("--json") { Description = "Print JSON for scripts instead of tables", Recursive = true };
 
     public static RootCommand Build()
@@ -53,7 +58,7 @@ internal static class CliApp
               toolgrains analytics
             """)
         {
-            Gateway, Postgres, ClusterId, TlsCert, TlsPassword, TlsInsecure, Json,
+            Gateway, Postgres, ClusterId, TlsCert, TlsPassword, TlsInsecure, ApiKey, Json,
         };
         root.Add(CallCommand());
         root.Add(ClusterCommand());
@@ -388,7 +393,8 @@ internal static class CliApp
                 parse.GetValue(ClusterId)!, parse.GetValue(ClusterId)!,
                 parse.GetValue(TlsCert) ?? Environment.GetEnvironmentVariable("TOOLGRAINS_TLS_CERT"),
                 parse.GetValue(TlsPassword) ?? Environment.GetEnvironmentVariable("TOOLGRAINS_TLS_PASSWORD"),
-                parse.GetValue(TlsInsecure));
+                parse.GetValue(TlsInsecure),
+                parse.GetValue(ApiKey) ?? Environment.GetEnvironmentVariable("TOOLGRAINS_API_KEY"));
             using var host = await ClusterConnection.ConnectAsync(target, ct);
             var result = await action(host.Services.GetRequiredService<IClusterClient>(), output);
             using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));

@@ -9,9 +9,12 @@ namespace ToolGrains.Cli;
 
 /// <summary>Where the CLI finds the cluster: a gateway address, or the gateways listed in PostgreSQL.</summary>
 internal sealed record ClusterTarget(string? Gateway, string? Postgres, string ClusterId, string ServiceId,
-    string? TlsCertificate = null, string? TlsPassword = null, bool TlsInsecure = false)
+    string? TlsCertificate = null, string? TlsPassword = null, bool TlsInsecure = false, string? ApiKey = null)
 {
     public const string DefaultGateway = "127.0.0.1:30000";
+
+    // Never the key: a record would print every member.
+    public override string ToString() => Describe();
 
     public string Describe() => Postgres is not null ? "the gateways listed in PostgreSQL" : $"gateway {Gateway ?? DefaultGateway}";
 }
@@ -63,6 +66,7 @@ internal static class ClusterConnection
                     if (target.TlsInsecure) tls.AllowAnyRemoteCertificate();
                 });
             }
+            client.UseToolGrainsClient(o => o.ApiKey = target.ApiKey);
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMinutes(2));
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
         });

@@ -1,43 +1,50 @@
-using System.Security.Cryptography;
-using System.Text;
+using ToolGrains.Grains.Security;
 
 namespace ToolGrains.Silo;
 
 /// <summary>
-/// The optional API key (<c>ToolGrains:ApiKey</c>) on the silo's HTTP port: when set, every request but the
-/// health probes and <c>/metrics</c> (which Kubernetes and Prometheus call without secrets) needs the key as
-/// <c>X-Api-Key</c>, <c>Authorization: Bearer</c>, or, for a browser, <c>?api_key=</c>. A browser that sends it
-/// in the query gets a cookie holding a hash of the key and a redirect to the same URL without it, so the key
-/// leaves the address bar and history, and the page's own requests and the dashboard's scripts are let in.
-/// The key is never logged, and compared in constant time.
+/// API keys on the silo's HTTP port (<c>ToolGrains:ApiKeys</c>, <c>ToolGrains:ApiKey</c>). With keys configured,
+/// every request but the health probes and <c>/metrics</c> (which Kubernetes and Prometheus call without secrets)
+/// needs a key as <c>X-Api-Key</c>, <c>Authorization: Bearer</c>, or, for a browser, <c>?api_key=</c>: that
+/// browser gets a cookie holding a hash of the key and a redirect to the same URL without it, so the key leaves
+/// the address bar and history, and the page's requests and the dashboard's scripts are let in. Every path needs
+/// at least the reader role; <c>/api/call</c> operations check their own role from <see cref="RoleOf"/>. Without
+/// keys every request acts as admin. Keys are never logged.
 /// </summary>
-internal sealed class ApiKeyProtection(RequestDelegate next, string apiKey)
+internal sealed class ApiKeyProtection(RequestDelegate next, ApiKeyRing keys)
 {
     public const string HeaderName = "X-Api-Key";
     public const string QueryName = "api_key";
     public const string CookieName = "toolgrains_key";
-
-    private readonly byte[] _keyHash = Hash(apiKey);
-
-    /// <summary>The cookie's value: a hash of the key, not the key, so a leaked cookie is not the key itself.</summary>
-    private readonly string _cookieValue = Convert.ToHexStringLower(SHA256.HashData(Hash(apiKey)));
+    private const string RoleItem = "toolgrains.role";
 
     public static bool IsOpen(PathString path) =>
         path.StartsWithSegments("/health") || path.StartsWithSegments("/metrics");
 
+    /// <summary>The role this request's key grants (admin when the silo has no keys).</summary>
+    public static ToolGrainsRole RoleOf(HttpContext context) =>
+        context.Items.TryGetValue(RoleItem, out var role) && role is ToolGrainsRole r ? r : ToolGrainsRole.Reader;
+
     public async Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
-        if (IsOpen(request.Path) || Matches(HeaderKey(request)) || CookieMatches(request))
+        if (!keys.Required || IsOpen(request.Path))
         {
+            context.Items[RoleItem] = keys.Required ? ToolGrainsRole.Reader : ToolGrainsRole.Admin;
             await next(context);
             return;
         }
-        if (request.Query.TryGetValue(QueryName, out var query) && Matches(query.ToString()))
+        if ((keys.Resolve(HeaderKey(request)) ?? keys.ResolveCookie(request.Cookies[CookieName])) is { } role)
+        {
+            context.Items[RoleItem] = role;
+            await next(context);
+            return;
+        }
+        if (request.Query.TryGetValue(QueryName, out var query) && keys.Resolve(query.ToString()) is { } queryRole)
         {
             if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
             {
-                context.Response.Cookies.Append(CookieName, _cookieValue, new CookieOptions
+                context.Response.Cookies.Append(CookieName, ApiKeyRing.CookieValue(query.ToString()), new CookieOptions
                 {
                     HttpOnly = true,
                     SameSite = SameSiteMode.Strict,
@@ -49,6 +56,7 @@ internal sealed class ApiKeyProtection(RequestDelegate next, string apiKey)
                 context.Response.Redirect($"{request.PathBase}{request.Path}{(queryString.Length > 0 ? "?" + queryString : "")}");
                 return;
             }
+            context.Items[RoleItem] = queryRole;
             await next(context);
             return;
         }
@@ -58,8 +66,8 @@ internal sealed class ApiKeyProtection(RequestDelegate next, string apiKey)
         {
             error = new
             {
-                code = "unauthorized",
-                message = $"This silo requires its API key: header {HeaderName}, Authorization: Bearer, or ?{QueryName}= in a browser.",
+                code = ErrorCodes.Unauthorized,
+                message = $"This silo requires an API key: header {HeaderName}, Authorization: Bearer, or ?{QueryName}= in a browser.",
             },
         });
     }
@@ -70,15 +78,4 @@ internal sealed class ApiKeyProtection(RequestDelegate next, string apiKey)
         var authorization = request.Headers.Authorization.ToString();
         return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization["Bearer ".Length..].Trim() : null;
     }
-
-    private bool Matches(string? candidate) => candidate is { Length: > 0 } && SameHash(_keyHash, candidate);
-
-    private bool CookieMatches(HttpRequest request) =>
-        request.Cookies.TryGetValue(CookieName, out var cookie) && cookie is { Length: > 0 } && SameHash(Hash(_cookieValue), cookie);
-
-    // Hashes make both sides the same length, so the comparison's time says nothing about the secret.
-    private static bool SameHash(byte[] expectedHash, string candidate) =>
-        CryptographicOperations.FixedTimeEquals(expectedHash, Hash(candidate));
-
-    private static byte[] Hash(string text) => SHA256.HashData(Encoding.UTF8.GetBytes(text));
 }

@@ -4,6 +4,7 @@ using OpenTelemetry.Resources;
 using Orleans.Dashboard;
 using ToolGrains.Grains.Buffers;
 using ToolGrains.Hosting;
+using ToolGrains.Grains.Security;
 
 namespace ToolGrains.Silo;
 
@@ -28,7 +29,10 @@ internal static class SiloHostExtensions
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         // Every external input is bounded: the protocol refuses bodies over this size anyway.
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = ToolGrains.Core.Protocol.JsonRequest.MaxRequestBytes);
-        builder.WebHost.UseUrls(options.HttpPort == 0 ? [] : [$"http://0.0.0.0:{options.HttpPort}"]);
+        // The same address as the gateway: loopback unless configured otherwise (ToolGrainsOptions.ListenAddress).
+        var listen = options.EffectiveListenAddress;
+        var host = listen.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{listen}]" : listen.ToString();
+        builder.WebHost.UseUrls(options.HttpPort == 0 ? [] : [$"http://{host}:{options.HttpPort}"]);
         builder.Host.UseOrleans(silo =>
         {
             silo.AddToolGrains(builder.Configuration);
@@ -60,12 +64,10 @@ internal static class SiloHostExtensions
     public static WebApplication MapToolGrainsEndpoints(this WebApplication app)
     {
         var options = app.Configuration.GetSection(ToolGrainsOptions.SectionName).Get<ToolGrainsOptions>() ?? new ToolGrainsOptions();
-        // Before every endpoint, the dashboard's included: with a key set, only health and metrics are open.
-        if (options.ApiKey is { Length: > 0 } apiKey)
-        {
-            app.UseMiddleware<ApiKeyProtection>(apiKey);
-            app.Logger.LogInformation("HTTP API key required on all but /health/* and /metrics");
-        }
+        // Before every endpoint, the dashboard's included: with keys set, only health and metrics are open.
+        app.UseMiddleware<ApiKeyProtection>();
+        if (app.Services.GetRequiredService<ApiKeyRing>().Required)
+            app.Logger.LogInformation("API keys required on the gateway and on all HTTP paths but /health/* and /metrics");
         // Liveness touches nothing but this process, so a slow database never gets a healthy silo restarted.
         app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));
         app.MapGet("/health/ready", async (SiloActivity silo, StorageProbe storage, CancellationToken ct) =>
@@ -77,8 +79,16 @@ internal static class SiloHostExtensions
             return Results.Json(new { status = ready ? "ready" : "not_ready", silo_active = silo.IsActive, storage = storageOk ? "ok" : detail },
                 statusCode: ready ? 200 : 503);
         });
-        app.MapPost("/api/call/{tool}", async (string tool, HttpRequest request, IGrainFactory grains) =>
+        app.MapPost("/api/call/{tool}", async (string tool, HttpContext context, IGrainFactory grains) =>
         {
+            var request = context.Request;
+            // JSON only: a browser page cannot send application/json across origins without a CORS preflight,
+            // which this silo never answers, so no web page a developer opens can call the cluster.
+            if (!request.HasJsonContentType())
+                return Results.Text(ToolGrains.Core.Protocol.ErrorJson.Write(ToolGrains.ErrorCodes.InvalidRequest,
+                    "Content-Type must be application/json.", "content-type"), "application/json", statusCode: StatusCodes.Status415UnsupportedMediaType);
+            // The protocol grain checks each operation against this role (a call made by the silo's own client).
+            Orleans.Runtime.RequestContext.Set(ToolGrains.CallerContext.RoleKey, (int)ApiKeyProtection.RoleOf(context));
             using var reader = new StreamReader(request.Body);
             var body = await reader.ReadToEndAsync();
             var response = await grains.GetGrain<ToolGrains.IProtocolGrain>(0).CallAsync(tool, body);
@@ -102,10 +112,15 @@ internal static class SiloHostExtensions
         return copy.ToArray();
     });
 
-    private static int HttpStatus(string code) => ToolGrains.ErrorCodes.ExitCode(code) switch
+    private static int HttpStatus(string code) => code switch
     {
-        2 => 400,
-        3 => 404,
-        _ => 500,
+        ToolGrains.ErrorCodes.Unauthorized => 401,
+        ToolGrains.ErrorCodes.Forbidden => 403,
+        _ => ToolGrains.ErrorCodes.ExitCode(code) switch
+        {
+            2 => 400,
+            3 => 404,
+            _ => 500,
+        },
     };
 }

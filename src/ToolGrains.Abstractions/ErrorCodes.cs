@@ -13,14 +13,19 @@ public static class ErrorCodes
     public const string NoCandidates = "no_candidates";
     public const string ClusterUnreachable = "cluster_unreachable";
     public const string Internal = "internal_error";
+    /// <summary>No valid API key was presented to a silo that requires one (HTTP 401).</summary>
+    public const string Unauthorized = "unauthorized";
+    /// <summary>The key is valid but its role may not do this, or the request names something outside what the operator allowed (HTTP 403).</summary>
+    public const string Forbidden = "forbidden";
     /// <summary>A chat model endpoint (spec plan) did not answer: not the caller's request at fault.</summary>
     public const string ModelUnavailable = "model_unavailable";
 
-    /// <summary>Process exit code for an error code: 2 bad request, 3 not found, 4 cluster unreachable, 1 anything else.</summary>
+    /// <summary>Process exit code for an error code: 2 bad request, 3 not found, 4 cluster unreachable, 5 unauthorized or forbidden, 1 anything else.</summary>
     public static int ExitCode(string code) => code switch
     {
         ToolNotFound or FileNotFound => 3,
         ClusterUnreachable => 4,
+        Unauthorized or Forbidden => 5,
         Internal or ModelUnavailable => 1,
         _ => 2,
     };

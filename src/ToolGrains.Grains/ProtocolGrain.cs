@@ -23,6 +23,7 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
             if (string.IsNullOrWhiteSpace(tool))
                 throw new ProtocolException(ErrorCodes.InvalidRequest, "A tool name is required.", "tool");
             var request = JsonRequest.Parse(requestJson);
+            CallerContext.Demand(RequiredRole(tool, request), $"'{tool}'{(tool == "buffer" ? $" {request.OptionalString("operation")}" : "")}");
             var json = tool switch
             {
                 "buffer" => await BufferAsync(request),
@@ -44,6 +45,20 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
             return Error(ex.Code, ex.Message, ex.Field);
         }
     }
+
+    /// <summary>The least role each operation needs (docs/architecture.md, "Security"); a registered tool's id needs a caller.</summary>
+    private static ToolGrainsRole RequiredRole(string tool, JsonRequest request) => tool switch
+    {
+        "buffer" => request.OptionalString("operation") switch
+        {
+            "status" => ToolGrainsRole.Reader,
+            "clear" => ToolGrainsRole.Admin,
+            _ => ToolGrainsRole.Caller,
+        },
+        "register_tool" => ToolGrainsRole.Admin,
+        "tool_status" => ToolGrainsRole.Reader,
+        _ => ToolGrainsRole.Caller,
+    };
 
     private static ProtocolResponse Error(string code, string message, string? field) =>
         new(ErrorJson.Write(code, message, field), new ToolGrainsError(code, message, field));
@@ -148,8 +163,6 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
     {
         var baseDir = request.OptionalString("base_directory");
         var descriptor = ToolDescriptorParser.Parse(request.Root, baseDir, runner.BuiltinNames);
-        if (runner.WhyNotAllowed(descriptor) is { } refusal)
-            throw new ProtocolException(ErrorCodes.InvalidRequest, refusal, "executable.command");
         var version = await GrainFactory.GetGrain<IToolCatalogGrain>("default").RegisterAsync(descriptor);
         return Write(w =>
         {

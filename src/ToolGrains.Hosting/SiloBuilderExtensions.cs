@@ -16,6 +16,7 @@ using ToolGrains.Grains;
 using ToolGrains.Grains.Analytics;
 using ToolGrains.Grains.Buffers;
 using ToolGrains.Grains.Tools;
+using ToolGrains.Grains.Security;
 using Orleans.Hosting;
 using ToolGrains.Storage.Sqlite;
 
@@ -49,7 +50,12 @@ public static class SiloBuilderExtensions
         {
             o.AllowedExecutableDirectories = [Path.GetFullPath(options.ToolsDir), .. options.AllowedToolDirs.Select(Path.GetFullPath)];
             o.MaxConcurrentProcesses = options.MaxToolProcesses;
+            o.SinkDirectory = options.EffectiveSinkDir;
+            o.HttpTools = options.HttpTools;
         });
+        // Who may call, and what a caller may name (docs/architecture.md, "Security").
+        silo.Services.AddSingleton(new ApiKeyRing(options.AllApiKeys()));
+        silo.Services.Configure<SpecExtractorOptions>(o => o.AllowedDirectories = [.. options.SpecDirs.Select(Path.GetFullPath)]);
         silo.UseToolGrainsClustering(options);
         silo.UseToolGrainsStorage(options);
         if (options.TlsCertificatePath is { Length: > 0 } certificate)
@@ -57,6 +63,7 @@ public static class SiloBuilderExtensions
             silo.UseTls(TlsCertificates.Load(certificate, options.TlsCertificatePassword), tls =>
             {
                 if (options.TlsAllowAnyRemoteCertificate) tls.AllowAnyRemoteCertificate();
+                if (options.TlsRequireClientCertificate) tls.ClientCertificateMode = Orleans.Connections.Security.RemoteCertificateMode.RequireCertificate;
             });
         }
         silo.AddToolGrainsServices(section);
@@ -76,7 +83,7 @@ public static class SiloBuilderExtensions
         if (options.IsPostgres)
         {
             var advertised = options.AdvertisedIp is { Length: > 0 } ip ? IPAddress.Parse(ip) : FirstNonLoopbackAddress();
-            silo.ConfigureEndpoints(advertised, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
+            silo.ConfigureEndpoints(advertised, options.SiloPort, options.GatewayPort);
             silo.UseAdoNetClustering(o =>
             {
                 o.Invariant = NpgsqlInvariant;
@@ -89,6 +96,14 @@ public static class SiloBuilderExtensions
             if (options.AdvertisedIp is { Length: > 0 } ip)
                 silo.Configure<EndpointOptions>(o => o.AdvertisedIPAddress = IPAddress.Parse(ip));
         }
+        // Loopback unless configured otherwise (ToolGrainsOptions.ListenAddress): a silo is not reachable from
+        // elsewhere by accident, and one that is must have keys (checked at start).
+        var listen = options.EffectiveListenAddress;
+        silo.Configure<EndpointOptions>(o =>
+        {
+            o.SiloListeningEndpoint = new IPEndPoint(listen, options.SiloPort);
+            o.GatewayListeningEndpoint = new IPEndPoint(listen, options.GatewayPort);
+        });
         return silo;
     }
 
@@ -148,6 +163,9 @@ public static class SiloBuilderExtensions
                 reminders.MinimumReminderPeriod = buffer.Value.RecoveryReminderPeriod;
         });
         services.TryAddSingleton<ToolRunner>();
+        services.TryAddSingleton(ApiKeyRing.None);
+        services.AddSingleton<IIncomingGrainCallFilter, ApiKeyCallFilter>();
+        services.AddOptions<SpecExtractorOptions>();
         services.TryAddSingleton<BufferMetrics>();
         services.AddMetrics();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IBuiltinTool, JsonlFileWriterTool>());

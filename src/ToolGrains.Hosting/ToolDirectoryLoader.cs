@@ -35,6 +35,10 @@ public sealed class ToolDirectoryLoader(
             {
                 logger.LogWarning("Tool file {File} skipped: {Error} (field {Field})", file, ex.Message, ex.Field);
             }
+            catch (ToolGrainsException ex)
+            {
+                logger.LogWarning("Tool file {File} skipped: {Error} (field {Field})", file, ex.Message, ex.Field);
+            }
         }
         logger.LogInformation("Registered {Count} tools from {ToolsDir}", registered, dir);
     }

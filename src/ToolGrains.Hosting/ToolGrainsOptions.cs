@@ -2,6 +2,8 @@ using ToolGrains.Qdrant;
 using ToolGrains.Core.Reputation;
 using System.Net;
 using ToolGrains.Grains.Analytics;
+using ToolGrains.Grains.Security;
+using ToolGrains.Grains.Tools;
 
 namespace ToolGrains.Hosting;
 
@@ -85,15 +87,60 @@ public sealed class ToolGrainsOptions
     public AnalyticsOptions Analytics { get; set; } = new();
 
     /// <summary>
-    /// When set, every HTTP request but <c>/health/*</c> and <c>/metrics</c> (so <c>/</c>, <c>/api/*</c> and
-    /// <c>/dashboard</c>) must carry it: header <c>X-Api-Key</c>, <c>Authorization: Bearer KEY</c>, or
-    /// <c>?api_key=KEY</c> for a browser; at least 16 characters. The Orleans gateway (the CLI, clients) is not
-    /// HTTP and is not affected. Default: unset, no key required.
+    /// An admin key (as an <see cref="ApiKeys"/> entry with role admin): every HTTP request but <c>/health/*</c> and
+    /// <c>/metrics</c> and every gateway call must then carry a key: header <c>X-Api-Key</c>, <c>Authorization:
+    /// Bearer KEY</c>, <c>?api_key=KEY</c> for a browser, or the client's key. At least 16 characters. Default: unset.
     /// </summary>
     public string? ApiKey { get; set; }
 
     /// <summary>Shortest <see cref="ApiKey"/> accepted.</summary>
     public const int MinApiKeyLength = 16;
+
+    /// <summary>
+    /// API keys with their roles (<c>ApiKeys:N:Key</c>, <c>ApiKeys:N:Role</c>: <c>reader</c>, <c>caller</c> or
+    /// <c>admin</c>). With any key (here or <see cref="ApiKey"/>, which is an admin key), every call through the
+    /// gateway and every HTTP request but health and metrics needs one. Default: none.
+    /// </summary>
+    public List<ApiKeyEntry> ApiKeys { get; set; } = [];
+
+    /// <summary>
+    /// Let a silo whose ports are reachable beyond loopback start without keys; every caller then acts as admin.
+    /// For a private network you trust. Default: false.
+    /// </summary>
+    public bool AllowAnonymous { get; set; }
+
+    /// <summary>
+    /// The address the silo, gateway and HTTP ports listen on. Default: 127.0.0.1 on the embedded profile (and
+    /// whenever <see cref="AdvertisedIp"/> is a loopback address), otherwise 0.0.0.0 (every interface).
+    /// </summary>
+    public string? ListenAddress { get; set; }
+
+    /// <summary>Folders whose files <c>extract_spec_from_file</c> may read on the cluster (by <c>file_path</c>).
+    /// Default: none; callers send the text instead, as the CLI does.</summary>
+    public List<string> SpecDirs { get; set; } = [];
+
+    /// <summary>Where <c>jsonl_file_writer</c> paths resolve; a path that leaves it is refused. Default: <c>DataDir/sinks</c>.</summary>
+    public string? SinkDir { get; set; }
+
+    /// <summary>Limits on HTTP tools (<c>HttpTools:AllowedHosts</c>). Default: any host but link-local and metadata addresses.</summary>
+    public HttpToolOptions HttpTools { get; set; } = new();
+
+    /// <summary>With TLS on, require clients to present a certificate the silo accepts (mutual TLS). Default: false.</summary>
+    public bool TlsRequireClientCertificate { get; set; }
+
+    /// <summary>The effective <see cref="ListenAddress"/>.</summary>
+    public IPAddress EffectiveListenAddress =>
+        ListenAddress is { Length: > 0 } listen && IPAddress.TryParse(listen, out var address) ? address
+        : AdvertisedIp is { Length: > 0 } advertised && IPAddress.TryParse(advertised, out var ip) ? (IPAddress.IsLoopback(ip) ? IPAddress.Loopback : IPAddress.Any)
+        : IsPostgres ? IPAddress.Any : IPAddress.Loopback;
+
+    /// <summary>Every configured key with its role, <see cref="ApiKey"/> as admin.</summary>
+    public IEnumerable<(string Key, ToolGrainsRole Role)> AllApiKeys() =>
+        ApiKeys.Where(k => ApiKeyRing.ParseRole(k.Role) is not null && k.Key.Length > 0).Select(k => (k.Key, ApiKeyRing.ParseRole(k.Role)!.Value))
+            .Concat(ApiKey is { Length: > 0 } admin ? [(admin, ToolGrainsRole.Admin)] : []);
+
+    /// <summary>The effective <see cref="SinkDir"/>.</summary>
+    public string EffectiveSinkDir => Path.GetFullPath(SinkDir is { Length: > 0 } sink ? sink : Path.Combine(DataDir, "sinks"));
 
     public bool IsPostgres => string.Equals(Storage, "postgres", StringComparison.OrdinalIgnoreCase);
 
@@ -129,6 +176,27 @@ public sealed class ToolGrainsOptions
         // Never echo the key itself: start-up errors go to logs.
         if (ApiKey is { Length: > 0 } apiKey && (apiKey.Length < MinApiKeyLength || apiKey.Any(char.IsWhiteSpace)))
             yield return $"ToolGrains:ApiKey: must be at least {MinApiKeyLength} characters without whitespace (it is {apiKey.Length} long).";
+        for (var i = 0; i < ApiKeys.Count; i++)
+        {
+            var entry = ApiKeys[i];
+            if (entry.Key.Length < MinApiKeyLength || entry.Key.Any(char.IsWhiteSpace))
+                yield return $"ToolGrains:ApiKeys:{i}:Key: must be at least {MinApiKeyLength} characters without whitespace (it is {entry.Key.Length} long).";
+            if (ApiKeyRing.ParseRole(entry.Role) is null)
+                yield return $"ToolGrains:ApiKeys:{i}:Role: '{entry.Role}' is not a role; expected reader, caller or admin.";
+        }
+        if (ListenAddress is { Length: > 0 } listen && !IPAddress.TryParse(listen, out _))
+            yield return $"ToolGrains:ListenAddress: '{listen}' is not an IP address.";
+        else if (!IPAddress.IsLoopback(EffectiveListenAddress) && !AllApiKeys().Any() && !AllowAnonymous)
+            yield return $"ToolGrains:ListenAddress: the silo would listen on {EffectiveListenAddress}, reachable beyond this machine, without keys: "
+                + "set ToolGrains:ApiKeys:0:Key and ToolGrains:ApiKeys:0:Role (or ToolGrains:ApiKey), or ToolGrains:AllowAnonymous=true for a trusted network.";
+        foreach (var (i, dir) in SpecDirs.Select((d, i) => (i, d)))
+        {
+            if (string.IsNullOrWhiteSpace(dir) || !Directory.Exists(dir))
+                yield return $"ToolGrains:SpecDirs:{i}: '{dir}' is not an existing folder.";
+        }
+        foreach (var error in HttpTools.Validate()) yield return error;
+        if (TlsRequireClientCertificate && TlsCertificatePath is not { Length: > 0 })
+            yield return "ToolGrains:TlsRequireClientCertificate: needs ToolGrains:TlsCertificatePath (TLS on).";
         if (OtlpEndpoint is { Length: > 0 } otlp && !Uri.TryCreate(otlp, UriKind.Absolute, out _))
             yield return $"ToolGrains:OtlpEndpoint: '{otlp}' is not an absolute URI.";
     }

@@ -16,22 +16,36 @@ public sealed class LruCachingEmbeddingGenerator : DelegatingEmbeddingGenerator<
     /// <summary>The default capacity: 10,000 texts (about 15 MB of 384-float vectors).</summary>
     public const int DefaultCapacity = 10_000;
 
+    /// <summary>The default bound on what the cache holds, texts and vectors together: 64 MiB.</summary>
+    public const long DefaultMaxBytes = 64L * 1024 * 1024;
+
     private readonly Dictionary<string, LinkedListNode<(string Text, float[] Vector)>> _index = new(StringComparer.Ordinal);
     private readonly LinkedList<(string Text, float[] Vector)> _lru = new();
     private readonly Lock _gate = new();
     private long _hits;
     private long _misses;
+    private long _bytes;
 
     /// <param name="inner">The generator that computes vectors on a miss; disposed with this one.</param>
     /// <param name="capacity">Most texts kept; the least recently used is evicted first. Default 10,000.</param>
-    public LruCachingEmbeddingGenerator(IEmbeddingGenerator<string, Embedding<float>> inner, int capacity = DefaultCapacity)
+    /// <param name="maxBytes">Most bytes of texts and vectors kept, so long texts cannot grow it past a bound. Default 64 MiB.</param>
+    public LruCachingEmbeddingGenerator(IEmbeddingGenerator<string, Embedding<float>> inner, int capacity = DefaultCapacity, long maxBytes = DefaultMaxBytes)
         : base(inner)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, 1);
         Capacity = capacity;
+        MaxBytes = maxBytes;
     }
 
     public int Capacity { get; }
+
+    public long MaxBytes { get; }
+
+    /// <summary>Bytes of texts (UTF-16) and vectors held now.</summary>
+    public long Bytes { get { lock (_gate) return _bytes; } }
+
+    private static long SizeOf(string text, float[] vector) => 2L * text.Length + 4L * vector.Length;
 
     /// <summary>Texts currently cached.</summary>
     public int Count { get { lock (_gate) return _index.Count; } }
@@ -109,13 +123,18 @@ public sealed class LruCachingEmbeddingGenerator : DelegatingEmbeddingGenerator<
         {
             _lru.Remove(existing);
             _index.Remove(text);
+            _bytes -= SizeOf(existing.Value.Text, existing.Value.Vector);
         }
+        // A single entry larger than the whole bound is returned to its caller but never kept.
+        if (SizeOf(text, vector) > MaxBytes) return;
         _index[text] = _lru.AddFirst((text, vector));
-        while (_index.Count > Capacity)
+        _bytes += SizeOf(text, vector);
+        while (_index.Count > Capacity || _bytes > MaxBytes)
         {
             var stalest = _lru.Last!;
             _lru.RemoveLast();
             _index.Remove(stalest.Value.Text);
+            _bytes -= SizeOf(stalest.Value.Text, stalest.Value.Vector);
         }
     }
 }

@@ -213,6 +213,9 @@ public sealed class BufferGrain : Grain, IBufferGrain, IRemindable
             Tool: settings?.PassThroughTool ?? S.PassThroughTool);
         if (next.Strategy != BufferStrategy.Manual && next.Tool is null)
             throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"A {Name(next.Strategy)} buffer needs a 'pass_through_tool'.", "pass_through_tool");
+        // Pointing another team's buffer at one's own tool would take its items: once set, the tool is the operator's to change.
+        if (S.PassThroughTool is { } current && next.Tool != current)
+            CallerContext.Demand(ToolGrainsRole.Admin, $"Changing the pass-through tool of buffer '{BufferId}' from '{current}'");
         if (next.Tool is { } tool && tool != S.PassThroughTool
             && await GrainFactory.GetGrain<IToolReputationGrain>(tool).GetDescriptorAsync() is null)
             throw new ToolGrainsException(ErrorCodes.ToolNotFound, $"Pass-through tool '{tool}' is not registered.", "pass_through_tool");

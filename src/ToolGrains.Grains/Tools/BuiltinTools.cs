@@ -32,22 +32,36 @@ public static class BatchInput
 }
 
 /// <summary>
-/// Appends one JSON line per item to <c>settings.path</c> (relative to the tool's folder), each carrying
-/// its <c>batch_id</c> so a redelivered batch can be told apart. The file is flushed to disk before the
-/// call succeeds, so a confirmed batch is on disk.
+/// Appends one JSON line per item to <c>settings.path</c> (relative to the sink folder, <c>ToolGrains:SinkDir</c>;
+/// a path that leaves it is refused at registration and again here), each carrying its <c>batch_id</c> so a
+/// redelivered batch can be told apart. The file is flushed to disk before the call succeeds, so a confirmed batch
+/// is on disk.
 /// </summary>
-public sealed class JsonlFileWriterTool : IBuiltinTool
+public sealed class JsonlFileWriterTool(Microsoft.Extensions.Options.IOptions<ToolRunnerOptions> options) : IBuiltinTool
 {
+    public const string BuiltinName = "jsonl_file_writer";
+
     private static readonly SemaphoreSlim Gate = new(1, 1);
 
-    public string Name => "jsonl_file_writer";
+    public string Name => BuiltinName;
+
+    /// <summary>The tool's <c>settings.path</c>, or null when it has none.</summary>
+    public static string? PathSetting(ToolDescriptor descriptor)
+    {
+        using var settings = JsonDocument.Parse(descriptor.SettingsJson);
+        return settings.RootElement.ValueKind == JsonValueKind.Object && settings.RootElement.TryGetProperty("path", out var p) && p.ValueKind == JsonValueKind.String
+            ? p.GetString()
+            : null;
+    }
 
     public async Task<string> InvokeAsync(ToolDescriptor descriptor, JsonElement input, CancellationToken cancellationToken)
     {
-        var settings = JsonDocument.Parse(descriptor.SettingsJson).RootElement;
-        if (!settings.TryGetProperty("path", out var p) || p.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(p.GetString()))
+        if (PathSetting(descriptor) is not { } setting || string.IsNullOrWhiteSpace(setting))
             throw new InvalidOperationException($"Tool '{descriptor.Id}': settings.path is required for jsonl_file_writer.");
-        var path = Path.GetFullPath(Path.Combine(descriptor.WorkingDirectory ?? ".", p.GetString()!));
+        var sinks = Path.GetFullPath(options.Value.SinkDirectory);
+        var path = Path.GetFullPath(Path.Combine(sinks, setting));
+        if (Path.IsPathRooted(setting) || !Security.PathConfinement.IsInside(path, sinks))
+            throw new InvalidOperationException($"Tool '{descriptor.Id}': settings.path '{setting}' leaves the sink folder {sinks}.");
         var (batchId, items) = BatchInput.Read(input);
         var text = new StringBuilder();
         foreach (var item in items)

@@ -80,8 +80,7 @@ public sealed class ResilientInvokerGrain(
     private (string Scenario, string[] Tags, TimeSpan Deadline) Validate(ResilientCallRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (string.IsNullOrWhiteSpace(request.Scenario))
-            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'scenario' is required and must not be blank.", "scenario");
+        InputLimits.Scenario(request.Scenario);
         if (request.InputJson is null || !JsonText.IsValid(request.InputJson))
             throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'input_data' must be a JSON document.", "input_data");
         if (request.MaxAttempts < 1 || request.MaxAttempts > O.MaxAttemptsLimit)

@@ -21,7 +21,8 @@ public sealed class ToolCatalogState
 public sealed class ToolCatalogGrain(
     [PersistentState("catalog", StorageNames.Default)] IPersistentState<ToolCatalogState> state,
     IEmbeddingGenerator<string, Embedding<float>> embeddings,
-    CatalogCache invokerCache) : Grain, IToolCatalogGrain
+    CatalogCache invokerCache,
+    ToolRunner runner) : Grain, IToolCatalogGrain
 {
     private CatalogSnapshot? _snapshot;
 
@@ -41,6 +42,9 @@ public sealed class ToolCatalogGrain(
 
     public async Task<long> RegisterAsync(ToolDescriptor descriptor)
     {
+        // Every registration comes through here (protocol, typed clients, the tools folder): one place confines them.
+        if (runner.WhyNotAllowed(descriptor) is { } refusal)
+            throw new ToolGrainsException(ErrorCodes.Forbidden, refusal.Message, refusal.Field);
         await GrainFactory.GetGrain<IToolReputationGrain>(descriptor.Id).RegisterAsync(descriptor);
         var entries = state.State.Entries;
         if (entries.TryGetValue(descriptor.Id, out var known) && known.Descriptor == descriptor)

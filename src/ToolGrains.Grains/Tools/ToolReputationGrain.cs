@@ -115,12 +115,11 @@ public sealed class ToolReputationGrain(
     public async Task<MarkFailureResult> MarkFailureAsync(ToolFailureReport report)
     {
         var descriptor = RequireRegistered();
-        if (string.IsNullOrWhiteSpace(report.Scenario))
-            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'scenario' is required and must not be blank.", "scenario");
+        var scenario = InputLimits.Scenario(report.Scenario);
+        report = report with { ErrorMessage = InputLimits.ErrorMessage(report.ErrorMessage) };
         if (!FailureSeverities.TryParse(report.Severity, out var severity))
             throw new ToolGrainsException(ErrorCodes.InvalidRequest,
                 $"Unknown severity '{report.Severity}'; expected low, medium or high.", "severity");
-        var scenario = report.Scenario.Trim();
         var embedding = report.ScenarioEmbedding.IsDefaultOrEmpty
             ? (await embeddings.GenerateAsync([scenario])).Single().Vector
             : report.ScenarioEmbedding.AsMemory();

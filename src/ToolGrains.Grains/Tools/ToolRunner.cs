@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using ToolGrains.Core.Protocol;
+using ToolGrains.Grains.Security;
 
 namespace ToolGrains.Grains.Tools;
 
@@ -27,6 +28,15 @@ public sealed class ToolRunnerOptions
     /// </summary>
     public List<string> PassedEnvironment { get; set; } = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR"];
 
+    /// <summary>
+    /// The folder <c>jsonl_file_writer</c> paths resolve in; a path that leaves it is refused. The silo sets it to
+    /// <c>ToolGrains:SinkDir</c> (default <c>DataDir/sinks</c>). Default here: <c>./data/sinks</c>.
+    /// </summary>
+    public string SinkDirectory { get; set; } = Path.Combine("data", "sinks");
+
+    /// <summary>Where HTTP tools may send requests. Default: any host but link-local and metadata addresses.</summary>
+    public HttpToolOptions HttpTools { get; set; } = new();
+
     /// <summary>Executable tools running at once on this silo; more calls wait for a slot. The invoker and
     /// the tool-call grain are reentrant, so without it a burst of calls would start a process each.
     /// Default: 4 per core, at least 8 (the silo sets <c>ToolGrains:MaxToolProcesses</c>).</summary>
@@ -40,25 +50,47 @@ public sealed class ToolRunnerOptions
 /// </summary>
 public sealed class ToolRunner(IEnumerable<IBuiltinTool> builtins, IOptions<ToolRunnerOptions> options, TimeProvider time)
 {
+    private readonly HttpToolGuard _httpGuard = new(options.Value.HttpTools);
     // One client for all HTTP tools: sockets are pooled; each call has its own timeout token.
-    private static readonly HttpClient Http = new() { Timeout = Timeout.InfiniteTimeSpan };
+    private readonly HttpClient _http = new(new HttpToolGuard(options.Value.HttpTools).CreateHandler()) { Timeout = Timeout.InfiniteTimeSpan };
     private readonly Dictionary<string, IBuiltinTool> _builtins = builtins.ToDictionary(b => b.Name);
     private readonly SemaphoreSlim _processSlots = new(Math.Max(1, options.Value.MaxConcurrentProcesses));
 
     public ISet<string> BuiltinNames => _builtins.Keys.ToHashSet();
 
-    /// <summary>Null when <paramref name="tool"/> may run here; otherwise why not (an executable outside the allowed folders).</summary>
-    public string? WhyNotAllowed(ToolDescriptor tool)
+    /// <summary>The real path a <c>jsonl_file_writer</c>'s <c>settings.path</c> names inside the sink folder, or null when it leaves it.</summary>
+    public string? SinkPath(string path)
     {
-        var allowed = options.Value.AllowedExecutableDirectories;
-        if (tool.Kind != ToolKind.Executable || allowed.Count == 0) return null;
-        var command = Path.GetFullPath(tool.Target);
-        foreach (var dir in allowed)
+        if (string.IsNullOrWhiteSpace(path) || Path.IsPathRooted(path) || path.IndexOfAny(Path.GetInvalidPathChars()) >= 0) return null;
+        var sinks = Path.GetFullPath(options.Value.SinkDirectory);
+        var full = Path.GetFullPath(Path.Combine(sinks, path));
+        return PathConfinement.IsInside(full, sinks) && full != Path.TrimEndingDirectorySeparator(sinks) ? full : null;
+    }
+
+    /// <summary>
+    /// Null when <paramref name="tool"/> may be registered and run here; otherwise why not and the field at fault:
+    /// an executable whose real path is outside the allowed folders, an HTTP tool aimed at a link-local or metadata
+    /// address or outside the allowed hosts, a <c>jsonl_file_writer</c> path that leaves the sink folder.
+    /// </summary>
+    public (string Message, string Field)? WhyNotAllowed(ToolDescriptor tool)
+    {
+        switch (tool.Kind)
         {
-            var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)) + Path.DirectorySeparatorChar;
-            if (command.StartsWith(root, StringComparison.Ordinal)) return null;
+            case ToolKind.Executable:
+                var allowed = options.Value.AllowedExecutableDirectories;
+                if (allowed.Count == 0 || PathConfinement.IsInsideAny(tool.Target, allowed)) return null;
+                return ($"'{Path.GetFullPath(tool.Target)}' is outside the folders executable tools may run from ({string.Join(", ", allowed)}), "
+                    + "symbolic links followed; set ToolGrains:AllowedToolDirs to add one.", "executable.command");
+            case ToolKind.Http:
+                return _httpGuard.WhyNotAllowed(tool.Target) is { } why ? (why, "http.url") : null;
+            case ToolKind.Builtin when tool.Target == JsonlFileWriterTool.BuiltinName:
+                var path = JsonlFileWriterTool.PathSetting(tool);
+                return path is not null && SinkPath(path) is null
+                    ? ($"settings.path '{path}' must be a relative path inside the sink folder ({Path.GetFullPath(options.Value.SinkDirectory)}, ToolGrains:SinkDir).", "settings.path")
+                    : null;
+            default:
+                return null;
         }
-        return $"'{command}' is outside the folders executable tools may run from ({string.Join(", ", allowed)}); set ToolGrains:AllowedToolDirs to add one.";
     }
 
     public async Task<ToolCallResult> RunAsync(ToolDescriptor tool, string inputJson, CancellationToken cancellationToken = default)
@@ -125,8 +157,12 @@ public sealed class ToolRunner(IEnumerable<IBuiltinTool> builtins, IOptions<Tool
 
     private async Task<string> RunHttpAsync(ToolDescriptor tool, string inputJson, CancellationToken ct)
     {
-        using var content = new StringContent(inputJson, Encoding.UTF8, "application/json");
-        using var response = await Http.PostAsync(tool.Target, content, ct);
+        if (WhyNotAllowed(tool) is { } refusal) throw new ToolFailedException(refusal.Message);
+        using var request = new HttpRequestMessage(HttpMethod.Post, tool.Target) { Content = new StringContent(inputJson, Encoding.UTF8, "application/json") };
+        // Headers only: the body is read as a stream and cut at the cap, never buffered whole first.
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        if ((int)response.StatusCode is >= 300 and < 400)
+            throw new ToolFailedException($"HTTP {(int)response.StatusCode}: HTTP tools never follow redirects (to {response.Headers.Location}).");
         var body = await ReadLimitedAsync(await response.Content.ReadAsStreamAsync(ct), ct);
         if ((int)response.StatusCode is >= 400 and < 500 and not 408 and not 429)
             throw new ToolBadRequestException($"HTTP {(int)response.StatusCode}: {Shorten(body, options.Value.MaxErrorChars)}");
@@ -137,7 +173,7 @@ public sealed class ToolRunner(IEnumerable<IBuiltinTool> builtins, IOptions<Tool
 
     private async Task<string> RunProcessAsync(ToolDescriptor tool, string inputJson, CancellationToken ct)
     {
-        if (WhyNotAllowed(tool) is { } refusal) throw new ToolFailedException(refusal);
+        if (WhyNotAllowed(tool) is { } refusal) throw new ToolFailedException(refusal.Message);
         var start = new ProcessStartInfo(tool.Target)
         {
             UseShellExecute = false,

@@ -57,6 +57,25 @@ public sealed class LruCachingEmbeddingGeneratorTests
     }
 
     [Fact]
+    public async Task Long_texts_are_evicted_by_bytes_and_one_larger_than_the_bound_is_not_kept()
+    {
+        var inner = new CountingGenerator();
+        // 16-float vectors are 64 bytes; a 1,000-character text is 2,000 bytes: room for two such entries.
+        using var cache = new LruCachingEmbeddingGenerator(inner, capacity: 100, maxBytes: 4_200);
+        await cache.GenerateAsync([new string('a', 1000)]);
+        await cache.GenerateAsync([new string('b', 1000)]);
+        Assert.Equal(2, cache.Count);
+        await cache.GenerateAsync([new string('c', 1000)]); // evicts the a's
+        Assert.Equal(2, cache.Count);
+        Assert.InRange(cache.Bytes, 1, 4_200);
+        var huge = await cache.GenerateAsync([new string('d', 10_000)]);
+        Assert.Single(huge); // answered, but not kept
+        Assert.Equal(2, cache.Count);
+        await cache.GenerateAsync([new string('a', 1000)]);
+        Assert.Equal(4, inner.Seen.Count(t => t[0] != 'd') );
+    }
+
+    [Fact]
     public async Task Callers_cannot_corrupt_the_cache_through_returned_vectors()
     {
         using var cache = new LruCachingEmbeddingGenerator(new CountingGenerator());

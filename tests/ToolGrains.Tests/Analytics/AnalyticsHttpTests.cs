@@ -116,13 +116,16 @@ public sealed class AnalyticsHttpTests(SeededSiloFixture fixture) : IClassFixtur
         Assert.Equal(SeededSiloFixture.Seeded.Select(s => (s.Tool, (long)s.Failures)),
             report.GetProperty("most_failed_tools").EnumerateArray().Select(t => (t.GetProperty("tool_id").GetString()!, t.GetProperty("failure_count").GetInt64())));
 
-        // The CLI speaks to the gateway, which the HTTP key does not guard.
-        var json = await ProcessRunner.CliAsync(["--gateway", fixture.Silo.Gateway, "--json", "analytics"]);
+        // The CLI speaks to the gateway, which wants the same key (here from the environment).
+        var without = await ProcessRunner.CliAsync(["--gateway", fixture.Silo.Gateway, "--json", "analytics"]);
+        Assert.True(without.ExitCode == 5, without.ToString());
+        var key = new Dictionary<string, string?> { ["TOOLGRAINS_API_KEY"] = SeededSiloFixture.ApiKey };
+        var json = await ProcessRunner.CliAsync(["--gateway", fixture.Silo.Gateway, "--json", "analytics"], env: key);
         Assert.True(json.ExitCode == 0, json.ToString());
         var cliReport = JsonDocument.Parse(json.Stdout).RootElement;
         Assert.Equal(SeededSiloFixture.Seeded.Length, cliReport.GetProperty("common_failure_scenarios").GetArrayLength());
 
-        var tables = await ProcessRunner.CliAsync(["--gateway", fixture.Silo.Gateway, "analytics"]);
+        var tables = await ProcessRunner.CliAsync(["--gateway", fixture.Silo.Gateway, "analytics"], env: key);
         Assert.True(tables.ExitCode == 0, tables.ToString());
         foreach (var title in new[] { "failures by tool", "most failed tools", "common failure scenarios", "quality trends", "negative-tag history", "usage" })
             Assert.Contains(title, tables.Stdout);

@@ -15,7 +15,7 @@ public sealed class BufferTests(ClusterFixture fixture)
     {
         var toolId = NewId("jsonl");
         var file = Path.Combine(fixture.DataDir, toolId + ".jsonl");
-        await fixture.RegisterAsync(new { id = toolId, description = "writes batches to a JSONL file", builtin = "jsonl_file_writer", settings = new { path = file } });
+        await fixture.RegisterAsync(new { id = toolId, description = "writes batches to a JSONL file", builtin = "jsonl_file_writer", settings = new { path = toolId + ".jsonl" } }); // relative: inside the sink folder
         return (toolId, file);
     }
 

@@ -50,7 +50,7 @@ public sealed class HttpFuzzTests(Xunit.Abstractions.ITestOutputHelper output)
         for (var i = 0; i < 5; i++)
         {
             using var write = await http.PostAsync("/api/call/buffer",
-                new StringContent(JsonSerializer.Serialize(new { operation = "write", buffer_id = FuzzInputs.Guard, data = i, strategy = "manual" })));
+                System.Net.Http.Json.JsonContent.Create(new { operation = "write", buffer_id = FuzzInputs.Guard, data = i, strategy = "manual" }));
             Assert.Equal(HttpStatusCode.OK, write.StatusCode);
             acknowledged++;
         }
@@ -104,7 +104,7 @@ public sealed class HttpFuzzTests(Xunit.Abstractions.ITestOutputHelper output)
         var answers = string.Join(", ", operationAnswers.OrderBy(a => a.Key).Select(a => $"{a.Key}: {a.Value}"));
         Assert.True(operationAnswers.Values.Sum() > 300 && operationAnswers.ContainsKey(200) && operationAnswers.ContainsKey(400), $"{seed}: {answers}");
         using var statusResponse = await http.PostAsync("/api/call/buffer",
-            new StringContent(JsonSerializer.Serialize(new { operation = "status", buffer_id = FuzzInputs.Guard })));
+            System.Net.Http.Json.JsonContent.Create(new { operation = "status", buffer_id = FuzzInputs.Guard }));
         var status = JsonDocument.Parse(await statusResponse.Content.ReadAsStringAsync()).RootElement;
         Assert.True(acknowledged == status.GetProperty("buffered").GetInt32() + status.GetProperty("total_flushed").GetInt32(),
             $"{seed}: acknowledged {acknowledged}, the guard buffer holds {status}");

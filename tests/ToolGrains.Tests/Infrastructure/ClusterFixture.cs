@@ -32,6 +32,9 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.Configure<ToolGrainsOptions>(o => o.Embeddings = EmbeddingKinds.Hashing);
             silo.AddToolGrainsServices();
             silo.Services.AddSingleton<IBuiltinTool, ControllableTool>();
+            // The fixture's folder is where JSONL sinks write and the only folder spec files are read from.
+            silo.Services.Configure<ToolRunnerOptions>(o => o.SinkDirectory = dataDir);
+            silo.Services.Configure<ToolGrains.Grains.SpecExtractorOptions>(o => o.AllowedDirectories = [dataDir]);
             silo.Services.Configure<BufferOptions>(o =>
             {
                 o.MaxBufferedItems = MaxBufferedItems;

@@ -11,7 +11,10 @@ internal sealed class ExternalClient(IHost host) : IAsyncDisposable
 {
     public IClusterClient Client => host.Services.GetRequiredService<IClusterClient>();
 
-    public static async Task<ExternalClient> ConnectAsync(params int[] gatewayPorts)
+    public static Task<ExternalClient> ConnectAsync(params int[] gatewayPorts) => ConnectWithKeyAsync(null, gatewayPorts);
+
+    /// <summary>Connects presenting <paramref name="apiKey"/> with every call, as <c>UseToolGrainsClient</c> does for users.</summary>
+    public static async Task<ExternalClient> ConnectWithKeyAsync(string? apiKey, params int[] gatewayPorts)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -20,6 +23,7 @@ internal sealed class ExternalClient(IHost host) : IAsyncDisposable
             client.UseStaticClustering(gatewayPorts.Select(p => new IPEndPoint(IPAddress.Loopback, p)).ToArray());
             client.Configure<ClusterOptions>(o => o.ClusterId = o.ServiceId = "toolgrains");
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(30));
+            client.UseToolGrainsClient(o => o.ApiKey = apiKey);
         });
         var host = builder.Build();
         await host.StartAsync();

@@ -6,7 +6,8 @@ namespace ToolGrains.Tests.Infrastructure;
 internal static class JsonlSink
 {
     /// <summary>Writes the YAML of a <c>jsonl_file_writer</c> tool named <paramref name="toolId"/> into <paramref name="toolsDir"/>,
-    /// appending to <c>out.jsonl</c> there; returns that file's path.</summary>
+    /// appending to <c>out.jsonl</c> in the sink folder, which the silo must have as <c>SinkDir</c> = <paramref name="toolsDir"/>;
+    /// returns that file's path.</summary>
     public static async Task<string> WriteToolAsync(string toolsDir, string toolId)
     {
         await File.WriteAllTextAsync(Path.Combine(toolsDir, toolId + ".yaml"), $"""

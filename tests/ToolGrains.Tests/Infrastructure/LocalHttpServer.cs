@@ -9,6 +9,7 @@ public sealed class LocalHttpServer : IAsyncDisposable
     private readonly HttpListener _listener = new();
     private readonly Task _loop;
     private readonly Dictionary<string, (int Status, string Body, TimeSpan Delay)> _routes = [];
+    private readonly Dictionary<string, string> _redirects = [];
 
     public LocalHttpServer()
     {
@@ -28,6 +29,17 @@ public sealed class LocalHttpServer : IAsyncDisposable
     public LocalHttpServer Route(string path, int status, string body, TimeSpan? delay = null)
     {
         lock (_routes) _routes["/" + path] = (status, body, delay ?? TimeSpan.Zero);
+        return this;
+    }
+
+    /// <summary>Answers <paramref name="path"/> with a 302 to <paramref name="location"/>.</summary>
+    public LocalHttpServer Redirect(string path, string location)
+    {
+        lock (_routes)
+        {
+            _routes["/" + path] = (302, "{}", TimeSpan.Zero);
+            _redirects["/" + path] = location;
+        }
         return this;
     }
 
@@ -55,6 +67,10 @@ public sealed class LocalHttpServer : IAsyncDisposable
             if (route.Delay > TimeSpan.Zero) await Task.Delay(route.Delay);
             var bytes = Encoding.UTF8.GetBytes(route.Body);
             context.Response.StatusCode = route.Status;
+            lock (_routes)
+            {
+                if (_redirects.TryGetValue(path, out var location)) context.Response.RedirectLocation = location;
+            }
             context.Response.ContentType = "application/json";
             await context.Response.OutputStream.WriteAsync(bytes);
             context.Response.Close();

@@ -21,6 +21,7 @@ public abstract class BufferCrashTests
         var output = await JsonlSink.WriteToolAsync(tools, "crash_sink");
         var settings = await ProfileAsync(dir);
         settings["ToolsDir"] = tools;
+        settings["SinkDir"] = tools; // the sink's ./out.jsonl resolves in the sink folder
         settings["Buffers:RecoveryReminderPeriod"] = "00:00:02";
 
         var acknowledged = new ConcurrentDictionary<string, bool>();

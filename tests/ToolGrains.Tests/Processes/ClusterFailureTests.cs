@@ -23,6 +23,7 @@ public sealed class ClusterFailureTests(PostgresServer server, ITestOutputHelper
             ["ConnectionString"] = await server.CreateDatabaseAsync(name),
             ["AdvertisedIp"] = "127.0.0.1",
             ["ToolsDir"] = tools,
+            ["SinkDir"] = tools, // the sink's ./out.jsonl resolves in the sink folder
             ["Buffers:RecoveryReminderPeriod"] = "00:00:02",
         };
         return (dir, output, settings);

@@ -80,11 +80,15 @@ public sealed class EmbeddedSiloProcessTests
 
         using var http = new HttpClient();
         using var call = await http.PostAsync($"http://127.0.0.1:{silo.HttpPort}/api/call/buffer",
-            new StringContent("""{"operation":"write","buffer_id":"http","data":{"a":1},"strategy":"manual"}"""));
+            new StringContent("""{"operation":"write","buffer_id":"http","data":{"a":1},"strategy":"manual"}""", System.Text.Encoding.UTF8, "application/json"));
         Assert.True(call.IsSuccessStatusCode);
-        using var bad = await http.PostAsync($"http://127.0.0.1:{silo.HttpPort}/api/call/buffer", new StringContent("""{"operation":"write"}"""));
+        // Not JSON by its Content-Type (what a web page could send without a CORS preflight): refused before any operation.
+        using var plain = await http.PostAsync($"http://127.0.0.1:{silo.HttpPort}/api/call/buffer",
+            new StringContent("""{"operation":"clear","buffer_id":"http"}"""));
+        Assert.Equal(System.Net.HttpStatusCode.UnsupportedMediaType, plain.StatusCode);
+        using var bad = await http.PostAsync($"http://127.0.0.1:{silo.HttpPort}/api/call/buffer", new StringContent("""{"operation":"write"}""", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
-        using var missing = await http.PostAsync($"http://127.0.0.1:{silo.HttpPort}/api/call/nope", new StringContent("{}"));
+        using var missing = await http.PostAsync($"http://127.0.0.1:{silo.HttpPort}/api/call/nope", new StringContent("{}", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
 
         Assert.True(await Repo.WaitUntilAsync(async () =>

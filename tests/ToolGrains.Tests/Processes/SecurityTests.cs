@@ -49,8 +49,9 @@ public sealed class SecurityTests(PostgresServer server) : IClassFixture<Postgre
         await using var silo = await SiloProcess.StartAsync(dir, new() { ["DataDir"] = Path.Combine(dir, "data"), ["ToolsDir"] = tools });
 
         var refused = await ProcessRunner.CliAsync(["--gateway", silo.Gateway, "--json", "tools", "register", Path.Combine(elsewhere, "echo.yaml")]);
-        Assert.Equal(2, refused.ExitCode);
+        Assert.Equal(5, refused.ExitCode);
         var error = JsonDocument.Parse(refused.Stdout).RootElement.GetProperty("error");
+        Assert.Equal("forbidden", error.GetProperty("code").GetString());
         Assert.Equal("executable.command", error.GetProperty("field").GetString());
         Assert.Contains("outside the folders", error.GetProperty("message").GetString());
 

@@ -11,11 +11,15 @@ namespace ToolGrains.Tests.Tools;
 /// <summary>The executable contract of DESIGN.md §4 against real processes: every misbehaviour is an outcome, never an exception.</summary>
 public sealed class ToolRunnerTests
 {
-    private readonly string _dir = Repo.NewTempDir("runner");
-    private readonly ToolRunner _runner = new(
-        [new JsonlFileWriterTool(), new LogBatchWriterTool(NullLogger<LogBatchWriterTool>.Instance)],
-        Options.Create(new ToolRunnerOptions { MaxOutputBytes = 1024 * 1024, MaxErrorChars = 200 }),
-        TimeProvider.System);
+    private readonly string _dir;
+    private readonly ToolRunner _runner;
+
+    public ToolRunnerTests()
+    {
+        _dir = Repo.NewTempDir("runner");
+        var options = Options.Create(new ToolRunnerOptions { MaxOutputBytes = 1024 * 1024, MaxErrorChars = 200, SinkDirectory = _dir });
+        _runner = new([new JsonlFileWriterTool(options), new LogBatchWriterTool(NullLogger<LogBatchWriterTool>.Instance)], options, TimeProvider.System);
+    }
 
     private ToolDescriptor Script(string body, double timeoutSeconds = 10)
     {
@@ -159,7 +163,7 @@ public sealed class ToolRunnerTests
         var allowedDir = Repo.NewTempDir("allowed");
         var restricted = new ToolRunner([], Options.Create(new ToolRunnerOptions { AllowedExecutableDirectories = [allowedDir] }), TimeProvider.System);
         var outside = Script("echo '{}'");
-        Assert.Contains("outside the folders", restricted.WhyNotAllowed(outside));
+        Assert.Contains("outside the folders", restricted.WhyNotAllowed(outside)?.Message);
         var result = await restricted.RunAsync(outside, "{}");
         Assert.Equal(ToolOutcome.Failure, result.Outcome);
         Assert.Contains("outside the folders", result.Error);
@@ -168,6 +172,13 @@ public sealed class ToolRunnerTests
         var lookalike = outside with { Target = allowedDir + "-evil/tool.sh" };
         Assert.NotNull(restricted.WhyNotAllowed(lookalike));
         Assert.Null(restricted.WhyNotAllowed(outside with { Target = Path.Combine(allowedDir, "sub", "tool.sh") }));
+
+        // A symbolic link inside the allowed folder that leads out of it is judged by where it leads.
+        var link = Path.Combine(allowedDir, "escape.sh");
+        File.CreateSymbolicLink(link, outside.Target);
+        Assert.Equal("executable.command", restricted.WhyNotAllowed(outside with { Target = link })?.Field);
+        Directory.CreateSymbolicLink(Path.Combine(allowedDir, "bin"), "/usr/bin");
+        Assert.NotNull(restricted.WhyNotAllowed(outside with { Target = Path.Combine(allowedDir, "bin", "env") }));
     }
 
     [Fact]
@@ -234,5 +245,31 @@ public sealed class ToolRunnerTests
 
         var refused = await _runner.RunAsync(new ToolDescriptor("gone", "1", "gone", [], 1, ToolKind.Http, $"http://127.0.0.1:{Repo.FreePort()}/x", [], 5, null, "{}"), "{}");
         Assert.Equal(ToolOutcome.Failure, refused.Outcome);
+    }
+
+    [Fact]
+    public void A_jsonl_sink_path_must_stay_in_the_sink_folder()
+    {
+        ToolDescriptor Sink(string path) => new("sink", "1", "sink", [], 1, ToolKind.Builtin, "jsonl_file_writer", [], 5, _dir,
+            System.Text.Json.JsonSerializer.Serialize(new { path }));
+        Assert.Null(_runner.WhyNotAllowed(Sink("out/items.jsonl")));
+        foreach (var escaping in new[] { "/etc/passwd", "../x.jsonl", "a/../../x.jsonl", "/root/.bashrc", "~/.bashrc/../../../x" })
+            Assert.True(_runner.WhyNotAllowed(Sink(escaping)) is { Field: "settings.path" }, escaping);
+        // A link inside the sink folder that leads out of it.
+        Directory.CreateSymbolicLink(Path.Combine(_dir, "etc"), "/etc");
+        Assert.NotNull(_runner.WhyNotAllowed(Sink("etc/hostname")));
+    }
+
+    [Fact]
+    public void HTTP_tools_may_not_target_link_local_or_metadata_addresses_or_hosts_outside_the_list()
+    {
+        ToolDescriptor Http(string url) => new("h", "1", "h", [], 1, ToolKind.Http, url, [], 5, null, "{}");
+        Assert.Null(_runner.WhyNotAllowed(Http("http://127.0.0.1:9000/analyze")));
+        foreach (var url in new[] { "http://169.254.169.254/latest/meta-data/", "http://[fe80::1]/", "http://metadata.google.internal/computeMetadata/v1/",
+                     "http://[::ffff:169.254.169.254]/", "http://100.100.100.200/", "file:///etc/passwd", "http://user:pw@127.0.0.1/" })
+            Assert.True(_runner.WhyNotAllowed(Http(url)) is { Field: "http.url" }, url);
+        var listed = new ToolRunner([], Options.Create(new ToolRunnerOptions { HttpTools = new() { AllowedHosts = ["127.0.0.1"] } }), TimeProvider.System);
+        Assert.Null(listed.WhyNotAllowed(Http("http://127.0.0.1:9000/")));
+        Assert.Contains("AllowedHosts", listed.WhyNotAllowed(Http("http://localhost:9000/"))?.Message);
     }
 }
