@@ -373,6 +373,25 @@ public sealed class KubernetesManifestTests(RenderedOverlay overlay, ITestOutput
             rendered.OfType<V1Deployment>().Single().Spec.Template.Spec.Containers[0].Image);
         Assert.Equal(local.OfType<V1Deployment>().Single().Spec.Replicas, rendered.OfType<V1Deployment>().Single().Spec.Replicas);
         Assert.Equal(local.OfType<V1ConfigMap>().Single().Data, rendered.OfType<V1ConfigMap>().Single().Data);
+        // The security objects, field for field: the NetworkPolicy's selectors and rules, and the silos' environment.
+        Assert.Equal(Canonical(local.OfType<V1NetworkPolicy>().Single().Spec), Canonical(rendered.OfType<V1NetworkPolicy>().Single().Spec));
+        Assert.Equal(
+            Canonical(local.OfType<V1Deployment>().Single().Spec.Template.Spec.Containers[0].Env),
+            Canonical(rendered.OfType<V1Deployment>().Single().Spec.Template.Spec.Containers[0].Env));
+    }
+
+    /// <summary>JSON with every object's properties sorted: kubectl prints map keys sorted, the files need not.</summary>
+    private static string Canonical(object value)
+    {
+        static System.Text.Json.Nodes.JsonNode? Sort(System.Text.Json.Nodes.JsonNode? node) => node switch
+        {
+            System.Text.Json.Nodes.JsonObject o => new System.Text.Json.Nodes.JsonObject(
+                o.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, Sort(p.Value)))),
+            System.Text.Json.Nodes.JsonArray a => new System.Text.Json.Nodes.JsonArray([.. a.Select(Sort)]),
+            null => null,
+            var leaf => leaf.DeepClone(),
+        };
+        return Sort(System.Text.Json.Nodes.JsonNode.Parse(KubernetesJson.Serialize(value)))!.ToJsonString();
     }
 
     private void AssertSecretHasKey(string name, string key)
