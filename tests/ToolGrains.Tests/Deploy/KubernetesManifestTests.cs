@@ -24,11 +24,14 @@ public sealed class RenderedOverlay : IAsyncLifetime
 /// <summary>
 /// deploy/k8s: every manifest loads with KubernetesClient's model in strict mode, and the rendered example
 /// overlay has what issue 8 asks for (Orleans-on-Kubernetes settings, probes, graceful termination,
-/// PodDisruptionBudget, rolling update, Services, Secret, schema Job).
+/// PodDisruptionBudget, rolling update, Services, Secret, schema Job) and issue 13's (API keys from a
+/// Secret, a NetworkPolicy letting only silos and labelled clients in).
 /// </summary>
 public sealed class KubernetesManifestTests(RenderedOverlay overlay, ITestOutputHelper output) : IClassFixture<RenderedOverlay>
 {
     private const string Namespace = "toolgrains";
+    private const string ApiKeysSecret = "toolgrains-api-keys";
+    private const string ClientLabel = "toolgrains.io/client";
     private static string K8sDir => Repo.PathOf("deploy", "k8s");
     private static string SqlDir => Repo.PathOf("deploy", "sql", "postgresql");
 
@@ -145,6 +148,23 @@ public sealed class KubernetesManifestTests(RenderedOverlay overlay, ITestOutput
         Assert.Null(env["ToolGrains__ConnectionString"].Value);
         AssertSecretHasKey(secretRef.Name, secretRef.Key);
 
+        // Every interface (probes dial the pod IP, port-forward the pod's loopback), hence keys: one per role,
+        // each from the Secret, never a literal.
+        Assert.Equal("0.0.0.0", env["ToolGrains__ListenAddress"].Value);
+        Assert.False(env.ContainsKey("ToolGrains__AllowAnonymous"), "the silos must not allow anonymous callers");
+        string[] roles = ["admin", "caller", "reader"];
+        for (var i = 0; i < roles.Length; i++)
+        {
+            Assert.Equal(roles[i], env[$"ToolGrains__ApiKeys__{i}__Role"].Value);
+            var key = env[$"ToolGrains__ApiKeys__{i}__Key"];
+            Assert.Null(key.Value);
+            Assert.Equal(ApiKeysSecret, key.ValueFrom.SecretKeyRef.Name);
+            Assert.Equal($"{roles[i]}-key", key.ValueFrom.SecretKeyRef.Key);
+            Assert.NotEqual(true, key.ValueFrom.SecretKeyRef.Optional);
+            AssertSecretHasKey(key.ValueFrom.SecretKeyRef.Name, key.ValueFrom.SecretKeyRef.Key);
+        }
+        Assert.DoesNotContain(env.Keys, k => k.StartsWith("ToolGrains__ApiKeys__3", StringComparison.Ordinal));
+
         var ports = silo.Ports.ToDictionary(p => p.Name, p => p.ContainerPort);
         Assert.Equal(new Dictionary<string, int> { ["silo"] = 11111, ["gateway"] = 30000, ["http"] = 8080 }, ports);
 
@@ -228,15 +248,115 @@ public sealed class KubernetesManifestTests(RenderedOverlay overlay, ITestOutput
         foreach (var obj in kinds.Where(o => o.Kind != "Namespace"))
             Assert.True(obj.Metadata.NamespaceProperty == Namespace, $"{obj.Kind}/{obj.Metadata.Name} is in namespace '{obj.Metadata.NamespaceProperty}'");
         Assert.Equal(
-            ["ConfigMap/toolgrains-schema", "Deployment/toolgrains-silo", "Job/toolgrains-schema", "Namespace/toolgrains", "PodDisruptionBudget/toolgrains-silo",
-             "Secret/toolgrains-postgres", "Service/toolgrains-gateway", "Service/toolgrains-http", "ServiceAccount/toolgrains"],
+            ["ConfigMap/toolgrains-schema", "Deployment/toolgrains-silo", "Job/toolgrains-schema", "Namespace/toolgrains", "NetworkPolicy/toolgrains-silo",
+             "PodDisruptionBudget/toolgrains-silo", "Secret/toolgrains-api-keys", "Secret/toolgrains-postgres", "Service/toolgrains-gateway", "Service/toolgrains-http",
+             "ServiceAccount/toolgrains"],
             kinds.Select(o => $"{o.Kind}/{o.Metadata.Name}").Order(StringComparer.Ordinal));
 
-        var secret = overlay.Single<V1Secret>("toolgrains-postgres");
-        Assert.StartsWith("true", secret.Metadata.Annotations["toolgrains/example"]);
+        foreach (var secret in overlay.Objects.OfType<V1Secret>())
+            Assert.StartsWith("true", secret.Metadata.Annotations["toolgrains/example"]);
         Assert.Contains("EXAMPLE", File.ReadAllText(Path.Combine(RenderedOverlay.OverlayDir, "secret.example.yaml")));
         // The base carries no Secret: a real overlay brings its own.
         Assert.DoesNotContain(Kustomization.BuildLocally(Path.Combine(K8sDir, "base")), o => o is V1Secret);
+    }
+
+    [Fact]
+    public void No_api_key_is_written_in_the_manifests()
+    {
+        // Nowhere in deploy/k8s does a key setting carry a value of its own: it comes from a Secret.
+        foreach (var file in Directory.GetFiles(K8sDir, "*.yaml", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) != "kustomization.yaml"))
+        foreach (var obj in Kustomization.LoadStrict(File.ReadAllText(file)))
+        foreach (var container in Kustomization.PodSpecs(obj).SelectMany(p => p.Containers.Concat(p.InitContainers ?? [])))
+        foreach (var env in container.Env ?? [])
+        {
+            var isKey = env.Name is "ToolGrains__ApiKey" or "TOOLGRAINS_API_KEY"
+                || System.Text.RegularExpressions.Regex.IsMatch(env.Name, @"^ToolGrains__ApiKeys__\d+__Key$");
+            if (isKey) Assert.True(env.Value is null && env.ValueFrom?.SecretKeyRef is not null, $"{file}: {env.Name} must come from a Secret");
+            Assert.False(env.Name == "ToolGrains__AllowAnonymous", $"{file}: sets AllowAnonymous");
+        }
+
+        // The base brings no Secret, and the example's placeholders are too short to be accepted as keys
+        // (16 characters at least), so an unedited example never runs with a published key.
+        Assert.DoesNotContain(Kustomization.BuildLocally(Path.Combine(K8sDir, "base")), o => o is V1Secret);
+        var example = overlay.Single<V1Secret>(ApiKeysSecret);
+        Assert.Equal(["admin-key", "caller-key", "reader-key"], example.StringData.Keys.Order(StringComparer.Ordinal));
+        Assert.Null(example.Data);
+        Assert.All(example.StringData.Values, v => Assert.True(v.Length < 16, $"example key '{v}' is long enough to be accepted"));
+
+        // The README's command creates the Secret with exactly the keys the Deployment reads, from random bytes.
+        var readme = File.ReadAllText(Path.Combine(K8sDir, "README.md"));
+        var command = System.Text.RegularExpressions.Regex.Match(readme, @"create secret generic " + ApiKeysSecret + @"((?:[^\n]*\\\n)*[^\n]*)");
+        Assert.True(command.Success, "deploy/k8s/README.md shows no `kubectl create secret generic toolgrains-api-keys` command");
+        var literals = System.Text.RegularExpressions.Regex.Matches(command.Groups[1].Value, @"--from-literal=([a-z-]+)=""\$\(openssl rand -hex 24\)""")
+            .Select(m => m.Groups[1].Value).Order(StringComparer.Ordinal);
+        var referenced = overlay.Single<V1Deployment>("toolgrains-silo").Spec.Template.Spec.Containers[0].Env
+            .Where(e => e.ValueFrom?.SecretKeyRef?.Name == ApiKeysSecret).Select(e => e.ValueFrom.SecretKeyRef.Key).Order(StringComparer.Ordinal);
+        Assert.Equal(referenced, literals);
+    }
+
+    [Fact]
+    public void Network_policy_lets_only_silos_and_labelled_clients_reach_the_silos()
+    {
+        var policy = overlay.Single<V1NetworkPolicy>("toolgrains-silo");
+        Assert.Equal(Namespace, policy.Metadata.NamespaceProperty);
+        Assert.Equal(["Ingress"], policy.Spec.PolicyTypes);
+
+        var template = overlay.Single<V1Deployment>("toolgrains-silo").Spec.Template;
+        var siloLabels = template.Metadata.Labels;
+        Assert.True(Selects(policy.Spec.PodSelector, siloLabels), "the NetworkPolicy does not select the silo pods");
+        Assert.False(Selects(policy.Spec.PodSelector, overlay.Single<V1Job>("toolgrains-schema").Spec.Template.Metadata.Labels));
+        Assert.False(Selects(policy.Spec.PodSelector, new Dictionary<string, string>()), "the NetworkPolicy selects every pod");
+
+        // Peers are pods of this namespace only: no ipBlock, no namespaceSelector (an overlay may widen that).
+        foreach (var peer in policy.Spec.Ingress.SelectMany(r => r.FromProperty ?? []))
+        {
+            Assert.Null(peer.IpBlock);
+            Assert.Null(peer.NamespaceSelector);
+            Assert.NotNull(peer.PodSelector);
+        }
+
+        var containerPorts = template.Spec.Containers[0].Ports.ToDictionary(p => p.Name, p => p.ContainerPort);
+        var client = new Dictionary<string, string> { [ClientLabel] = "true", ["app"] = "my-app" };
+        var notAClient = new Dictionary<string, string> { [ClientLabel] = "false", ["app"] = "my-app" };
+        var other = new Dictionary<string, string> { ["app"] = "my-app" };
+        var schemaJob = overlay.Single<V1Job>("toolgrains-schema").Spec.Template.Metadata.Labels;
+        var cases = new (string Who, IDictionary<string, string> Labels, int Port, bool Allowed)[]
+        {
+            ("silo", siloLabels, 11111, true), ("silo", siloLabels, 30000, true), ("silo", siloLabels, 8080, true),
+            ("silo", siloLabels, 5432, false),
+            ("client", client, 30000, true), ("client", client, 8080, true), ("client", client, 11111, false),
+            ("client=false", notAClient, 30000, false), ("client=false", notAClient, 8080, false),
+            ("unlabelled pod", other, 30000, false), ("unlabelled pod", other, 8080, false), ("unlabelled pod", other, 11111, false),
+            ("schema job", schemaJob, 30000, false), ("schema job", schemaJob, 11111, false),
+        };
+        foreach (var (who, labels, port, allowed) in cases)
+            Assert.True(Allows(policy, labels, port, containerPorts) == allowed, $"{who} -> {port}: expected {(allowed ? "allowed" : "refused")}");
+
+        // What the policy lets clients reach is what the Services publish.
+        foreach (var service in new[] { "toolgrains-gateway", "toolgrains-http" })
+        {
+            var targetPort = overlay.Single<V1Service>(service).Spec.Ports[0].TargetPort.Value;
+            Assert.True(Allows(policy, client, containerPorts[targetPort], containerPorts), $"{service} is not reachable for a labelled client");
+        }
+    }
+
+    /// <summary>
+    /// NetworkPolicy ingress semantics for a source pod in the policy's namespace: allowed when some rule's peers
+    /// (none = everyone) include the pod and its ports (none = all) include the TCP port, by number or by the
+    /// container port's name.
+    /// </summary>
+    private static bool Allows(V1NetworkPolicy policy, IDictionary<string, string> source, int port, IDictionary<string, int> containerPorts) =>
+        (policy.Spec.Ingress ?? []).Any(rule =>
+            (rule.FromProperty is null || rule.FromProperty.Count == 0 || rule.FromProperty.Any(peer => peer.PodSelector is not null && peer.NamespaceSelector is null && peer.IpBlock is null && Selects(peer.PodSelector, source)))
+            && (rule.Ports is null || rule.Ports.Count == 0 || rule.Ports.Any(p =>
+                (p.Protocol ?? "TCP") == "TCP"
+                && (p.Port is null
+                    || (int.TryParse(p.Port.Value, out var number) ? number == port : containerPorts.TryGetValue(p.Port.Value, out var named) && named == port)))));
+
+    private static bool Selects(V1LabelSelector selector, IDictionary<string, string> labels)
+    {
+        Assert.True(selector.MatchExpressions is null || selector.MatchExpressions.Count == 0, "matchExpressions are not evaluated by this test");
+        return (selector.MatchLabels ?? new Dictionary<string, string>()).All(kv => labels.TryGetValue(kv.Key, out var v) && v == kv.Value);
     }
 
     [Fact]
@@ -253,6 +373,25 @@ public sealed class KubernetesManifestTests(RenderedOverlay overlay, ITestOutput
             rendered.OfType<V1Deployment>().Single().Spec.Template.Spec.Containers[0].Image);
         Assert.Equal(local.OfType<V1Deployment>().Single().Spec.Replicas, rendered.OfType<V1Deployment>().Single().Spec.Replicas);
         Assert.Equal(local.OfType<V1ConfigMap>().Single().Data, rendered.OfType<V1ConfigMap>().Single().Data);
+        // The security objects, field for field: the NetworkPolicy's selectors and rules, and the silos' environment.
+        Assert.Equal(Canonical(local.OfType<V1NetworkPolicy>().Single().Spec), Canonical(rendered.OfType<V1NetworkPolicy>().Single().Spec));
+        Assert.Equal(
+            Canonical(local.OfType<V1Deployment>().Single().Spec.Template.Spec.Containers[0].Env),
+            Canonical(rendered.OfType<V1Deployment>().Single().Spec.Template.Spec.Containers[0].Env));
+    }
+
+    /// <summary>JSON with every object's properties sorted: kubectl prints map keys sorted, the files need not.</summary>
+    private static string Canonical(object value)
+    {
+        static System.Text.Json.Nodes.JsonNode? Sort(System.Text.Json.Nodes.JsonNode? node) => node switch
+        {
+            System.Text.Json.Nodes.JsonObject o => new System.Text.Json.Nodes.JsonObject(
+                o.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, Sort(p.Value)))),
+            System.Text.Json.Nodes.JsonArray a => new System.Text.Json.Nodes.JsonArray([.. a.Select(Sort)]),
+            null => null,
+            var leaf => leaf.DeepClone(),
+        };
+        return Sort(System.Text.Json.Nodes.JsonNode.Parse(KubernetesJson.Serialize(value)))!.ToJsonString();
     }
 
     private void AssertSecretHasKey(string name, string key)
