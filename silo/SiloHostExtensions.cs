@@ -116,6 +116,7 @@ internal static class SiloHostExtensions
     {
         ToolGrains.ErrorCodes.Unauthorized => 401,
         ToolGrains.ErrorCodes.Forbidden => 403,
+        ToolGrains.ErrorCodes.ToolFailed or ToolGrains.ErrorCodes.FlushFailed => 502,
         _ => ToolGrains.ErrorCodes.ExitCode(code) switch
         {
             2 => 400,

@@ -13,6 +13,10 @@ public static class ErrorCodes
     public const string NoCandidates = "no_candidates";
     public const string ClusterUnreachable = "cluster_unreachable";
     public const string Internal = "internal_error";
+    /// <summary>A registered tool called directly failed or timed out (HTTP 502): the tool's fault, not the request's.</summary>
+    public const string ToolFailed = "tool_failed";
+    /// <summary>A manual flush's batch was not confirmed by its tool (HTTP 502); it stays buffered and is retried.</summary>
+    public const string FlushFailed = "flush_failed";
     /// <summary>No valid API key was presented to a silo that requires one (HTTP 401).</summary>
     public const string Unauthorized = "unauthorized";
     /// <summary>The key is valid but its role may not do this, or the request names something outside what the operator allowed (HTTP 403).</summary>
@@ -26,7 +30,7 @@ public static class ErrorCodes
         ToolNotFound or FileNotFound => 3,
         ClusterUnreachable => 4,
         Unauthorized or Forbidden => 5,
-        Internal or ModelUnavailable => 1,
+        Internal or ModelUnavailable or ToolFailed or FlushFailed => 1,
         _ => 2,
     };
 }

@@ -37,6 +37,13 @@ public static class CallerContext
 
     public static string NameOf(ToolGrainsRole role) => role.ToString().ToLowerInvariant();
 
+    /// <summary>
+    /// Makes the rest of the calling async method act as the cluster itself, not as the caller whose call led
+    /// here: for the silo's own bookkeeping (usage counts, the failure export) on buffers a caller may not change.
+    /// Call it at the start of an async method: the change ends with that method.
+    /// </summary>
+    public static void ActAsSystem() => RequestContext.Remove(RoleKey);
+
     /// <summary>Throws <c>forbidden</c> unless the current call's role is at least <paramref name="required"/>.</summary>
     public static void Demand(ToolGrainsRole required, string what)
     {

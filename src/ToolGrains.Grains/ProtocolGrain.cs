@@ -336,7 +336,7 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
         var options = new ToolCallOptions(DisableTracking: request.OptionalBool("disable_tracking") ?? false);
         var result = await GrainFactory.GetGrain<IToolCallGrain>(0).CallToolAsync(tool, requestJson, options);
         if (!result.Succeeded)
-            throw new ProtocolException(result.Outcome == ToolOutcome.BadRequest ? ErrorCodes.InvalidRequest : "tool_failed",
+            throw new ProtocolException(result.Outcome == ToolOutcome.BadRequest ? ErrorCodes.InvalidRequest : ErrorCodes.ToolFailed,
                 $"Tool '{tool}' {result.Outcome.ToString().ToLowerInvariant()}: {result.Error}", "tool");
         return result.ResultJson!;
     }

@@ -139,7 +139,7 @@ public sealed class BufferGrain : Grain, IBufferGrain, IRemindable
         if (batch is not null) await _persist.WriteAsync();
         await DeliverPendingBatchesAsync(force: true);
         if (batch is not null && S.InFlight.Contains(batch))
-            throw new ToolGrainsException("flush_failed",
+            throw new ToolGrainsException(ErrorCodes.FlushFailed,
                 $"Batch {batch.BatchId} was not confirmed by '{S.PassThroughTool}': {S.LastError}. It stays buffered and is retried.", "pass_through_tool");
         return new BufferFlushResult(BufferId, batch?.Items.Count ?? 0, batch?.BatchId, null);
     }

@@ -35,6 +35,7 @@ public sealed class FailureExport(IGrainFactory grains, IOptions<FailureExportOp
     {
         var o = options.Value;
         if (!o.Enabled) return;
+        CallerContext.ActAsSystem(); // the export buffer is the cluster's, whoever's failure is exported
         try
         {
             var item = JsonSerializer.Serialize(new FailureItem(toolId, scenario, error, severity.ToProtocolName(), at, vector.ToArray()), FailureItem.Json);

@@ -54,6 +54,8 @@ public sealed class UsageTracker(IGrainFactory grains, IOptions<UsageTrackingOpt
     public async Task TrackAsync(string toolId, string? viaBufferId = null)
     {
         if (!Counts(toolId, viaBufferId)) return;
+        // The usage buffer is the cluster's: its settings are the operator's, whoever's call is being counted.
+        CallerContext.ActAsSystem();
         try
         {
             var item = JsonSerializer.Serialize(new { tool_id = toolId, increment = 1 });

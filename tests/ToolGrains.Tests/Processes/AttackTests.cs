@@ -250,6 +250,16 @@ public sealed class AttackTests(SecuredSiloFixture fixture) : IClassFixture<Secu
             Assert.True(status == expected, $"{key[..6]} {tool} {JsonSerializer.Serialize(body)}: {status} {answer}");
             if (expected == HttpStatusCode.Forbidden) Assert.Equal("forbidden", Code(answer));
         }
+        // The cluster's own usage buffer: a caller who reaches it first with its own tool does not keep it. The
+        // silo's next usage count (a tool call) sets it back, as the cluster, and the caller cannot change it again.
+        await fixture.CallAsync("buffer", new { operation = "write", buffer_id = "usage_tracking", data = new { tool_id = "x", increment = 1 }, pass_through_tool = "guard_sink" }, SecuredSiloFixture.CallerKey);
+        Assert.Equal(HttpStatusCode.OK, (await fixture.CallAsync("guard_sink", new { items = new[] { 2 } }, SecuredSiloFixture.CallerKey)).Status);
+        Assert.True(await Repo.WaitUntilAsync(async () =>
+            JsonDocument.Parse((await fixture.CallAsync("buffer", new { operation = "status", buffer_id = "usage_tracking" }, SecuredSiloFixture.ReaderKey)).Body)
+                .RootElement.GetProperty("pass_through_tool").GetString() == "qdrant_batch_update", TimeSpan.FromSeconds(10)));
+        var takeover = await fixture.CallAsync("buffer", new { operation = "write", buffer_id = "usage_tracking", data = new { tool_id = "x", increment = 1 }, pass_through_tool = "guard_sink" }, SecuredSiloFixture.CallerKey);
+        Assert.Equal(HttpStatusCode.Forbidden, takeover.Status);
+
         using var analytics = new HttpRequestMessage(HttpMethod.Get, "/api/analytics");
         analytics.Headers.Authorization = new("Bearer", SecuredSiloFixture.ReaderKey);
         Assert.Equal(HttpStatusCode.OK, (await fixture.Http.SendAsync(analytics)).StatusCode);

@@ -1,6 +1,9 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Hosting;
+using Microsoft.Extensions.Hosting;
 using ToolGrains.Tests.Infrastructure;
 
 namespace ToolGrains.Tests.Processes;
@@ -46,6 +49,38 @@ public sealed class TlsTests
         Assert.Equal(4, plain.ExitCode);
 
         Assert.DoesNotContain("test-pass", silo.Log);
+    }
+
+    [Fact]
+    public async Task With_client_certificates_required_a_TLS_client_without_one_is_refused()
+    {
+        var dir = Repo.NewTempDir("mtls");
+        var pfx = SelfSignedPfx(dir);
+        await using var silo = await SiloProcess.StartAsync(dir, new()
+        {
+            ["DataDir"] = Path.Combine(dir, "data"),
+            ["TlsCertificatePath"] = pfx,
+            ["TlsCertificatePassword"] = "test-pass",
+            ["TlsAllowAnyRemoteCertificate"] = "true",
+            ["TlsRequireClientCertificate"] = "true",
+        });
+
+        var withCertificate = await ProcessRunner.CliAsync(["--gateway", silo.Gateway, "--tls-cert", pfx, "--tls-password", "test-pass", "--tls-insecure", "--json", "cluster", "status"]);
+        Assert.True(withCertificate.ExitCode == 0, withCertificate.ToString());
+
+        // TLS, but no certificate of its own to show.
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new Microsoft.Extensions.Hosting.HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.UseOrleansClient(client => client
+            .UseStaticClustering(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, silo.GatewayPort))
+            .Configure<Orleans.Configuration.ClusterOptions>(o => o.ClusterId = o.ServiceId = "toolgrains")
+            .UseTls(tls => tls.AllowAnyRemoteCertificate()));
+        using var host = builder.Build();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            await host.StartAsync(timeout.Token);
+            await host.Services.GetRequiredService<IClusterClient>().GetGrain<IManagementGrain>(0).GetHosts();
+        });
     }
 
     [Fact]
