@@ -21,8 +21,15 @@ public sealed record ToolCandidate(string ToolId, IReadOnlyCollection<string> Ta
     /// <summary>Negative tags such as <c>not-for-json</c>. Default none.</summary>
     public IReadOnlyCollection<string> NegativeTags { get; init; } = [];
 
-    /// <summary>A deprecated tool is never ranked. Default false.</summary>
+    /// <summary>A deprecated tool is ranked only when no other candidate carries the request's tags. Default false.</summary>
     public bool Deprecated { get; init; }
+
+    /// <summary>Skipped, like a deprecated tool, unless nothing else remains: its circuit breaker is open or it asked
+    /// to be left alone (<c>Retry-After</c>). Default false.</summary>
+    public bool Excluded { get; init; }
+
+    /// <summary>The circuit breaker's state (<c>closed</c>, <c>open</c>, <c>half_open</c>), for the answer. Default closed.</summary>
+    public string Breaker { get; init; } = "closed";
 
     /// <summary>The tool's <c>failure_demotion</c> for the request's scenario
     /// (<see cref="FailureMemory.Demotion"/>). Default 0.</summary>
@@ -45,12 +52,21 @@ public sealed record RankingRequest(string ScenarioText, ReadOnlyMemory<float> S
 /// <param name="MatchedNegativeTags">The tags hit.</param>
 public sealed record RankedTool(
     string ToolId, double Similarity, double FailureDemotion, double Quality, double Score,
-    bool NegativeTagHit, IReadOnlyList<string> MatchedNegativeTags);
+    bool NegativeTagHit, IReadOnlyList<string> MatchedNegativeTags)
+{
+    /// <summary>Deprecated or excluded by its breaker, and ranked only because no other candidate carried the tags.</summary>
+    public bool Forced { get; init; }
+
+    /// <summary>The candidate's <see cref="ToolCandidate.Breaker"/>.</summary>
+    public string Breaker { get; init; } = "closed";
+}
 
 /// <summary>
 /// Ranking of candidate tools for a scenario (DESIGN.md §5 <c>resilient_tool_call</c>, issue 5).
 /// <list type="number">
-/// <item>Filter: a candidate carries every required tag and is not deprecated.</item>
+/// <item>Filter: a candidate carries every required tag. Deprecated and excluded (breaker open) candidates are
+/// dropped while another candidate remains; when none would remain, they are all ranked, marked
+/// <see cref="RankedTool.Forced"/>: learning never empties the candidate set of a tag.</item>
 /// <item>Score: <c>final_score = (similarity − failure_demotion) × quality</c>.</item>
 /// <item>Order: tools whose negative tags the scenario hits come after all that it does not hit;
 /// within each group by score descending, then similarity descending, then quality descending,
@@ -64,18 +80,19 @@ public sealed record RankedTool(
 /// </summary>
 public static class ToolRanking
 {
-    /// <summary>Whether a candidate passes the filter (all required tags, not deprecated).</summary>
+    /// <summary>Whether a candidate carries all required tags (deprecated or not: see <see cref="IsExcluded"/>).</summary>
     public static bool IsEligible(ToolCandidate candidate, IReadOnlyCollection<string> requiredTags)
     {
         ArgumentNullException.ThrowIfNull(candidate);
         ArgumentNullException.ThrowIfNull(requiredTags);
-        if (candidate.Deprecated)
-            return false;
         foreach (var tag in requiredTags)
             if (!candidate.Tags.Contains(tag, StringComparer.OrdinalIgnoreCase))
                 return false;
         return true;
     }
+
+    /// <summary>Whether a candidate is skipped while another remains: deprecated, or excluded by its breaker.</summary>
+    public static bool IsExcluded(ToolCandidate candidate) => candidate.Deprecated || candidate.Excluded;
 
     /// <summary>
     /// The <paramref name="k"/> eligible candidates most similar to the scenario, most similar first
@@ -130,16 +147,18 @@ public static class ToolRanking
         ArgumentNullException.ThrowIfNull(failureDemotion);
         var scenario = request.ScenarioEmbedding.Span;
         var ranked = new List<RankedTool>();
-        foreach (var candidate in candidates)
+        var eligible = candidates.Where(c => IsEligible(c, request.RequiredTags)).ToList();
+        var forced = eligible.Count > 0 && eligible.All(IsExcluded);
+        foreach (var candidate in eligible)
         {
-            if (!IsEligible(candidate, request.RequiredTags))
+            if (!forced && IsExcluded(candidate))
                 continue;
             var similarity = Similarity(scenario, candidate.DescriptionEmbedding.Span);
             var demotion = failureDemotion(candidate);
             var hits = negativeTags.Hits(request.ScenarioText, candidate.NegativeTags);
             ranked.Add(new RankedTool(
                 candidate.ToolId, similarity, demotion, candidate.Quality, Score(similarity, demotion, candidate.Quality),
-                hits.Count > 0, hits));
+                hits.Count > 0, hits) { Forced = forced, Breaker = candidate.Breaker });
         }
         ranked.Sort(Compare);
         return ranked;
