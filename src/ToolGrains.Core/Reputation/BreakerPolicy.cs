@@ -21,26 +21,24 @@ public sealed class BreakerPolicy
     /// <summary>Consecutive transient faults that open the breaker whatever the window. Default 3.</summary>
     public int ConsecutiveFailures { get; set; } = 3;
 
-    /// <summary>Cool-down of the first opening; each further opening without a close in between multiplies it by
-    /// <see cref="CooldownMultiplier"/>, up to <see cref="MaxCooldown"/>. Default 5 s.</summary>
+    /// <summary>Cool-down after the first transient fault in a row; each further fault in a row multiplies it by
+    /// <see cref="CooldownMultiplier"/>, up to <see cref="MaxCooldown"/> (so with the defaults the breaker opens at the
+    /// third fault for 20 s, then 40 s, 80 s, 2 min). Default 5 s.</summary>
     public TimeSpan BaseCooldown { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Growth of the cool-down per repeated opening. Default 2.</summary>
+    /// <summary>Growth of the cool-down per further fault in a row. Default 2.</summary>
     public double CooldownMultiplier { get; set; } = 2;
 
     /// <summary>Longest cool-down. Default 2 min.</summary>
     public TimeSpan MaxCooldown { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>Age at which a transient fault weighs half as much in a closed breaker's health. Default 1 min.</summary>
-    public TimeSpan HealthHalfLife { get; set; } = TimeSpan.FromMinutes(1);
-
     /// <summary>Longest <c>Retry-After</c> honoured; a longer one is cut to this. Default 5 min.</summary>
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>The cool-down of the <paramref name="opens"/>-th opening in a row (1-based).</summary>
-    public TimeSpan CooldownFor(int opens)
+    /// <summary>The cool-down after the <paramref name="faultsInARow"/>-th transient fault in a row (1-based).</summary>
+    public TimeSpan CooldownFor(int faultsInARow)
     {
-        var factor = Math.Pow(Math.Max(1, CooldownMultiplier), Math.Max(0, opens - 1));
+        var factor = Math.Pow(Math.Max(1, CooldownMultiplier), Math.Max(0, faultsInARow - 1));
         var ticks = BaseCooldown.Ticks * factor;
         return ticks >= MaxCooldown.Ticks ? MaxCooldown : TimeSpan.FromTicks((long)ticks);
     }
@@ -55,7 +53,6 @@ public sealed class BreakerPolicy
         if (BaseCooldown < TimeSpan.Zero) yield return $"ToolGrains:Reputation:Breaker:BaseCooldown must not be negative, not {BaseCooldown}.";
         if (!(CooldownMultiplier >= 1)) yield return $"ToolGrains:Reputation:Breaker:CooldownMultiplier must be at least 1, not {CooldownMultiplier}.";
         if (MaxCooldown < BaseCooldown) yield return $"ToolGrains:Reputation:Breaker:MaxCooldown must be at least BaseCooldown, not {MaxCooldown}.";
-        if (HealthHalfLife < TimeSpan.Zero) yield return $"ToolGrains:Reputation:Breaker:HealthHalfLife must not be negative, not {HealthHalfLife}.";
         if (MaxRetryAfter < TimeSpan.Zero) yield return $"ToolGrains:Reputation:Breaker:MaxRetryAfter must not be negative, not {MaxRetryAfter}.";
     }
 }
