@@ -93,10 +93,17 @@ public interface IToolReputationGrain : IGrainWithStringKey
     [AlwaysInterleave]
     [Alias("Assess")] Task<ToolAssessment> AssessScenarioAsync(ImmutableArray<float> scenarioEmbedding, string? scenarioText);
 
-    /// <summary>As <see cref="AssessScenarioAsync"/> for a request whose kind terms (scenario words and input tokens,
-    /// <c>RequestKind.Terms</c>) the caller computed: the competence estimate is for that kind.</summary>
+    /// <summary>Gives back a probe claimed by <see cref="AssessRequestAsync"/> that the call did not use (it succeeded
+    /// with a tool ranked higher).</summary>
     [AlwaysInterleave]
-    [Alias("AssessRequest")] Task<ToolAssessment> AssessRequestAsync(ImmutableArray<float> scenarioEmbedding, string? scenarioText, ImmutableArray<string> kindTerms);
+    [Alias("ReleaseProbe")] Task ReleaseProbeAsync();
+
+    /// <summary>As <see cref="AssessScenarioAsync"/> for a request whose kind terms (scenario words and input tokens,
+    /// <c>RequestKind.Terms</c>) the caller computed: the competence estimate is for that kind. With
+    /// <paramref name="claimProbe"/> (a call about to try tools), the first caller to see a half-open breaker claims
+    /// its probe; the others see it open until the probe's outcome is recorded.</summary>
+    [AlwaysInterleave]
+    [Alias("AssessRequest")] Task<ToolAssessment> AssessRequestAsync(ImmutableArray<float> scenarioEmbedding, string? scenarioText, ImmutableArray<string> kindTerms, bool claimProbe = false);
 
     [Alias("GetStatus")] Task<ToolStatus> GetStatusAsync();
 

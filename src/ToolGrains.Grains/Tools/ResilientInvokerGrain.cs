@@ -37,7 +37,7 @@ public sealed class ResilientInvokerGrain(
     {
         var started = time.GetTimestamp();
         var (scenario, tags, deadline) = Validate(request);
-        var (ranked, view, scenarioVector, terms) = await RankCoreAsync(scenario, tags, request.InputJson, request.MaxAttempts);
+        var (ranked, view, scenarioVector, terms) = await RankCoreAsync(scenario, tags, request.InputJson, request.MaxAttempts, claimProbes: true);
         var attempts = ImmutableArray.CreateBuilder<InvocationAttempt>();
         var track = !(request.Options?.DisableTracking ?? false);
         var forced = ranked.Count > 0 && ranked[0].Forced;
@@ -72,25 +72,37 @@ public sealed class ResilientInvokerGrain(
             var attempt = await AttemptAsync(descriptor, tool, request.InputJson, scenario, scenarioVector, terms, remaining, track);
             attempts.Add(attempt.Record);
             if (attempt.Outcome == AttemptOutcomes.Success)
+            {
+                ReleaseUnusedProbes(ranked, attempts);
                 return new ResilientCallResult(true, tool.ToolId, attempt.ResultJson, attempts.ToImmutable(), ranked.Count, forced);
+            }
             if (attempt.DeadlineReached) break;
             if (attempt.Record.RetryAfterSeconds is { } seconds && attempt.Record.ErrorKind == "transient"
                 && seconds <= O.MaxRetryAfterWait.TotalSeconds)
                 retryable.Add((tool, time.GetTimestamp() + (long)(seconds * time.TimestampFrequency)));
         }
+        ReleaseUnusedProbes(ranked, attempts);
         return new ResilientCallResult(false, null, null, attempts.ToImmutable(), ranked.Count, forced);
+    }
+
+    // Half-open tools this call claimed the probe of but never tried: let the next call probe them.
+    private void ReleaseUnusedProbes(IReadOnlyList<RankedTool> ranked, ImmutableArray<InvocationAttempt>.Builder attempts)
+    {
+        foreach (var tool in ranked)
+            if (tool.Breaker == "half_open" && !attempts.Any(a => a.ToolId == tool.ToolId))
+                _ = Bookkeep(GrainFactory.GetGrain<IToolReputationGrain>(tool.ToolId).ReleaseProbeAsync(), tool.ToolId, "probe release");
     }
 
     public async Task<ImmutableArray<RankedCandidate>> RankAsync(ResilientCallRequest request)
     {
         var (scenario, tags, _) = Validate(request);
-        var (ranked, _, _, _) = await RankCoreAsync(scenario, tags, request.InputJson, request.MaxAttempts);
+        var (ranked, _, _, _) = await RankCoreAsync(scenario, tags, request.InputJson, request.MaxAttempts, claimProbes: false);
         return [.. ranked.Select(t => new RankedCandidate(t.ToolId, Math.Round(t.Score, 6), Math.Round(t.Similarity, 6),
             Math.Round(t.FailureDemotion, 6), Math.Round(t.Quality, 6), t.NegativeTagHit, [.. t.MatchedNegativeTags], t.Forced, t.Breaker))];
     }
 
     private async Task<(IReadOnlyList<RankedTool> Ranked, CatalogView View, ImmutableArray<float> Embedding, ImmutableArray<string> Terms)> RankCoreAsync(
-        string scenario, string[] tags, string inputJson, int maxAttempts)
+        string scenario, string[] tags, string inputJson, int maxAttempts, bool claimProbes)
     {
         var embedding = (await embeddings.GenerateAsync([scenario])).Single().Vector;
         var view = await catalog.GetAsync();
@@ -100,7 +112,7 @@ public sealed class ResilientInvokerGrain(
         // Similarity alone from the cached catalog; reputations only for the shortlist (ToolRanking's remarks).
         var shortlist = ToolRanking.Shortlist(ranking, view.Candidates, Math.Max(O.ShortlistSize, maxAttempts));
         var scenarioVector = ImmutableArray.Create(embedding.Span);
-        var assessed = await Task.WhenAll(shortlist.Select(s => AssessAsync(s.Candidate, scenarioVector, scenario, terms)));
+        var assessed = await Task.WhenAll(shortlist.Select(s => AssessAsync(s.Candidate, scenarioVector, scenario, terms, claimProbes)));
         var ranked = ToolRanking.Rank(ranking, assessed.OfType<ToolCandidate>());
         if (ranked.Count == 0)
             throw new ToolGrainsException(ErrorCodes.NoCandidates, tags.Length == 0
@@ -130,7 +142,7 @@ public sealed class ResilientInvokerGrain(
         return (request.Scenario.Trim(), tags, deadline);
     }
 
-    private async Task<ToolCandidate?> AssessAsync(ToolCandidate candidate, ImmutableArray<float> embedding, string scenario, ImmutableArray<string> terms)
+    private async Task<ToolCandidate?> AssessAsync(ToolCandidate candidate, ImmutableArray<float> embedding, string scenario, ImmutableArray<string> terms, bool claimProbe)
     {
         var reputation = GrainFactory.GetGrain<IToolReputationGrain>(candidate.ToolId);
         try
@@ -138,14 +150,14 @@ public sealed class ResilientInvokerGrain(
             ToolAssessment a;
             try
             {
-                a = await reputation.AssessRequestAsync(embedding, scenario, terms);
+                a = await reputation.AssessRequestAsync(embedding, scenario, terms, claimProbe);
             }
             catch (SiloUnavailableException ex)
             {
                 // The reputation lived on a silo the cluster has just declared dead: asked again, it is
                 // activated on a survivor from its stored state. Without this every call in flight to it fails.
                 logger.LogInformation("Reputation of {ToolId} was on a dead silo ({Message}); asking again", candidate.ToolId, ex.Message);
-                a = await reputation.AssessRequestAsync(embedding, scenario, terms);
+                a = await reputation.AssessRequestAsync(embedding, scenario, terms, claimProbe);
             }
             // The quality that ranks is the estimated probability of success for this request: competence for its
             // kind times the breaker's health. A kind the tool has proven it handles ignores its negative tags.
@@ -194,7 +206,10 @@ public sealed class ResilientInvokerGrain(
         var kind = KindOf(result, deadlineReached);
         if (result.Succeeded)
         {
-            _ = Bookkeep(reputation.RecordOutcomeAsync(new ToolOutcomeReport(scenario, embedding, terms, DurationMs: result.DurationMs)), descriptor.Id, "success");
+            var recorded = Bookkeep(reputation.RecordOutcomeAsync(new ToolOutcomeReport(scenario, embedding, terms, DurationMs: result.DurationMs)), descriptor.Id, "success");
+            // A probe that worked closes the breaker before the answer, so the very next call ranks the tool back;
+            // an ordinary success is recorded just after the answer.
+            if (tool.Breaker != "closed") await recorded;
         }
         else
         {

@@ -92,8 +92,14 @@ public sealed class ToolReputationGrain(
     FailureExport failureExport,
     ReputationMetrics metrics,
     [FromKeyedServices(ReputationClock.Key)] TimeProvider time,
+    TimeProvider wallClock,
     ILogger<ToolReputationGrain> logger) : Grain, IToolReputationGrain
 {
+    // A half-open breaker lets one call probe the tool: the first assessment that sees it half-open claims the probe
+    // (until its outcome is recorded, or the tool's timeout passes on the silo's clock); concurrent calls meanwhile
+    // see the breaker open. In memory only: a new activation simply lets the next call probe.
+    private DateTimeOffset? _probeClaimedUntil;
+
     // Latencies of the latest invoker calls, newest last: this activation's view, not stored (telemetry, not reputation).
     private readonly Queue<double> _latencies = new();
 
@@ -157,6 +163,7 @@ public sealed class ToolReputationGrain(
         var scenario = string.IsNullOrWhiteSpace(report.Scenario) ? "" : report.Scenario.Trim();
         var terms = report.KindTerms.IsDefaultOrEmpty ? RequestKind.Terms(scenario, null) : report.KindTerms;
         var now = time.GetUtcNow();
+        _probeClaimedUntil = null;
         if (report.DurationMs is { } duration and >= 0)
         {
             _latencies.Enqueue(duration);
@@ -265,6 +272,12 @@ public sealed class ToolReputationGrain(
         return new RecordSuccessResult(ToolId, before, S.Quality, S.SuccessCount);
     }
 
+    public Task ReleaseProbeAsync()
+    {
+        _probeClaimedUntil = null;
+        return Task.CompletedTask;
+    }
+
     public Task<ToolAssessment> AssessScenarioAsync(ImmutableArray<float> scenarioEmbedding, string? scenarioText) =>
         AssessRequestAsync(scenarioEmbedding, scenarioText, [.. RequestKind.Terms(scenarioText, null)]);
 
@@ -273,7 +286,7 @@ public sealed class ToolReputationGrain(
     /// (<see cref="CompetenceEstimate.DemotionShare"/>: 1 without evidence), the competence estimate for the
     /// kind, and the breaker's state and health.
     /// </summary>
-    public Task<ToolAssessment> AssessRequestAsync(ImmutableArray<float> scenarioEmbedding, string? scenarioText, ImmutableArray<string> kindTerms)
+    public Task<ToolAssessment> AssessRequestAsync(ImmutableArray<float> scenarioEmbedding, string? scenarioText, ImmutableArray<string> kindTerms, bool claimProbe = false)
     {
         RequireRegistered();
         var now = time.GetUtcNow();
@@ -283,10 +296,25 @@ public sealed class ToolReputationGrain(
             : S.Memory.Assess(scenarioEmbedding.AsSpan(), now, Policy, scenarioText);
         var competence = S.Competence.Estimate(scenarioEmbedding.AsSpan(), terms, S.RegisteredQuality, now, competencePolicy.Value);
         var breaker = breakerPolicy.Value;
+        var state = S.Breaker.StateAt(now);
+        var excluded = S.Breaker.IsExcludedAt(now);
+        if (claimProbe && state == BreakerState.HalfOpen && !excluded)
+        {
+            var wall = wallClock.GetUtcNow();
+            if (_probeClaimedUntil is { } claimed && wall < claimed)
+            {
+                state = BreakerState.Open; // another call is probing it
+                excluded = true;
+            }
+            else
+            {
+                _probeClaimedUntil = wall + TimeSpan.FromSeconds(Math.Clamp(S.Descriptor!.TimeoutSeconds, 1, 120));
+            }
+        }
         return Task.FromResult(new ToolAssessment(ToolId, S.Quality, [.. S.NegativeTags.Select(t => t.Tag)], S.Deprecated,
             assessment.SimilarFailures, Math.Round(assessment.Demotion * competence.DemotionShare, 6), Math.Round(assessment.BestSimilarity, 6),
             competence.Kind, competence.Tool, competence.Proven, S.Breaker.HealthAt(now, breaker),
-            CircuitBreaker.NameOf(S.Breaker.StateAt(now)), S.Breaker.IsExcludedAt(now)));
+            CircuitBreaker.NameOf(state), excluded));
     }
 
     public Task<ToolStatus> GetStatusAsync() => Task.FromResult(Status(RequireRegistered()));

@@ -172,6 +172,33 @@ public sealed class ToolHealthTests(HealthClusterFixture fixture)
         Assert.NotNull(health.LatencyP95Ms);
     }
 
+    [Fact]
+    public async Task A_half_open_breaker_lets_one_call_probe_while_the_others_see_it_open()
+    {
+        var tag = Tag();
+        await using var server = new LocalHttpServer().Route("flaky", 503, "down");
+        await fixture.RegisterHttpAsync("flaky_" + tag, "look up a parcel's delivery status", tag, server.Url("flaky"));
+        for (var i = 0; i < 3; i++) await CallAsync("track my parcel", new { id = "A1" }, tag);
+        var reputation = fixture.Tool("flaky_" + tag);
+        Assert.Equal("open", (await reputation.GetStatusAsync()).Breaker!.State);
+        fixture.Clock.Advance(TimeSpan.FromSeconds(5)); // past the 4 s cool-down
+
+        var first = await reputation.AssessRequestAsync([], "track my parcel", [], claimProbe: true);
+        var second = await reputation.AssessRequestAsync([], "track my parcel", [], claimProbe: true);
+        Assert.Equal(("half_open", false), (first.Breaker, first.Excluded));
+        Assert.Equal(("open", true), (second.Breaker, second.Excluded));
+        Assert.Equal("half_open", (await reputation.AssessRequestAsync([], "track my parcel", [])).Breaker); // a ranking only does not claim
+        await reputation.ReleaseProbeAsync();
+        Assert.False((await reputation.AssessRequestAsync([], "track my parcel", [], claimProbe: true)).Excluded);
+
+        // The probe works: the breaker closes before the answer, so the next call ranks the tool normally.
+        server.Route("flaky", 200, """{"status":"delivered"}""");
+        await reputation.ReleaseProbeAsync();
+        var probe = await CallAsync("track my parcel", new { id = "A1" }, tag);
+        Assert.Equal(("half_open", AttemptOutcomes.Success), (probe.Attempts[0].Breaker, probe.Attempts[0].Outcome));
+        Assert.Equal("closed", (await reputation.GetStatusAsync()).Breaker!.State);
+    }
+
     private Task<ResilientCallResult> CallAsync(string scenario, object input, string tag) =>
         fixture.Client.CallToolResilientAsync(scenario, JsonSerializer.Serialize(input), [tag]);
 
