@@ -159,6 +159,7 @@ public static class SiloBuilderExtensions
         services.AddSingleton<IValidateOptions<ResilientInvokerOptions>>(new DelegateValidator<ResilientInvokerOptions>(o => o.Validate()));
         invoker.ValidateOnStart();
         services.TryAddSingleton<CatalogCache>();
+        services.TryAddSingleton<ToolTelemetry>();
         var analytics = services.AddOptions<AnalyticsOptions>();
         if (analyticsSection is not null) analytics.Bind(analyticsSection);
         services.AddSingleton<IValidateOptions<AnalyticsOptions>>(new DelegateValidator<AnalyticsOptions>(o => o.Validate()));

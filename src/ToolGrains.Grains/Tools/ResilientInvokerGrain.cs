@@ -28,6 +28,7 @@ public sealed class ResilientInvokerGrain(
     UsageTracker usage,
     IEmbeddingGenerator<string, Embedding<float>> embeddings,
     IOptions<ResilientInvokerOptions> options,
+    ToolTelemetry telemetry,
     TimeProvider time,
     ILogger<ResilientInvokerGrain> logger) : Grain, IResilientInvokerGrain
 {
@@ -185,6 +186,7 @@ public sealed class ResilientInvokerGrain(
         ToolCallResult result;
         var deadlineReached = false;
         var attemptStarted = time.GetTimestamp();
+        var span = ToolTelemetry.Start(descriptor, Guid.NewGuid().ToString("N"));
         try
         {
             result = await runner.RunAsync(descriptor, inputJson, deadline.Token);
@@ -204,6 +206,8 @@ public sealed class ResilientInvokerGrain(
         var reputation = GrainFactory.GetGrain<IToolReputationGrain>(descriptor.Id);
         string? severity = null;
         var kind = KindOf(result, deadlineReached);
+        telemetry.Finish(span, descriptor, time.GetElapsedTime(attemptStarted),
+            result.Succeeded ? null : deadlineReached ? "deadline" : kind.ToProtocolName(), result.Error, tool.Breaker);
         if (result.Succeeded)
         {
             var recorded = Bookkeep(reputation.RecordOutcomeAsync(new ToolOutcomeReport(scenario, embedding, terms, DurationMs: result.DurationMs)), descriptor.Id, "success");

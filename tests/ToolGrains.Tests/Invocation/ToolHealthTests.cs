@@ -199,6 +199,52 @@ public sealed class ToolHealthTests(HealthClusterFixture fixture)
         Assert.Equal("closed", (await reputation.GetStatusAsync()).Breaker!.State);
     }
 
+    [Fact]
+    public async Task Every_attempt_is_an_execute_tool_span_and_a_duration_measurement_in_the_gen_ai_conventions()
+    {
+        var tag = Tag();
+        await using var server = new LocalHttpServer().Route("busy", 503, "busy").Route("fine", 200, """{"ok":true}""");
+        await fixture.RegisterHttpAsync("busy_" + tag, "send an invoice by email", tag, server.Url("busy"), 0.95);
+        await fixture.RegisterHttpAsync("fine_" + tag, "email sender", tag, server.Url("fine"), 0.5);
+        var spans = new System.Collections.Concurrent.ConcurrentBag<Activity>();
+        var durations = new System.Collections.Concurrent.ConcurrentBag<(double Seconds, string? Tool, string? Error)>();
+        using var activities = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == ToolGrains.Grains.Tools.ToolTelemetry.ActivitySourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a => { if (a.GetTagItem("gen_ai.tool.name") is string t && t.EndsWith(tag, StringComparison.Ordinal)) spans.Add(a); },
+        };
+        ActivitySource.AddActivityListener(activities);
+        using var meters = new System.Diagnostics.Metrics.MeterListener();
+        meters.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Name == ToolGrains.Grains.Tools.ToolTelemetry.DurationName) listener.EnableMeasurementEvents(instrument);
+        };
+        meters.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        {
+            string? tool = null, error = null;
+            foreach (var t in tags)
+            {
+                if (t.Key == "gen_ai.tool.name") tool = t.Value as string;
+                if (t.Key == "error.type") error = t.Value as string;
+            }
+            if (tool?.EndsWith(tag, StringComparison.Ordinal) == true) durations.Add((value, tool, error));
+        });
+        meters.Start();
+
+        var result = await CallAsync("send the invoice by email", new { to = "bob" }, tag);
+        Assert.Equal(["busy_" + tag, "fine_" + tag], result.Attempts.Select(a => a.ToolId));
+        Assert.Equal(2, spans.Count);
+        var busy = Assert.Single(spans, a => a.DisplayName == "execute_tool busy_" + tag);
+        Assert.Equal(("execute_tool", "extension", "transient"), (busy.GetTagItem("gen_ai.operation.name"), busy.GetTagItem("gen_ai.tool.type"), busy.GetTagItem("error.type")));
+        Assert.Equal(ActivityStatusCode.Error, busy.Status);
+        var fine = Assert.Single(spans, a => a.DisplayName == "execute_tool fine_" + tag);
+        Assert.Null(fine.GetTagItem("error.type"));
+        Assert.NotNull(fine.GetTagItem("gen_ai.tool.call.id"));
+        Assert.Contains(durations, d => d.Tool == "busy_" + tag && d.Error == "transient" && d.Seconds > 0);
+        Assert.Contains(durations, d => d.Tool == "fine_" + tag && d.Error is null);
+    }
+
     private Task<ResilientCallResult> CallAsync(string scenario, object input, string tag) =>
         fixture.Client.CallToolResilientAsync(scenario, JsonSerializer.Serialize(input), [tag]);
 
