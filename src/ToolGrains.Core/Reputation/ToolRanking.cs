@@ -125,6 +125,42 @@ public static class ToolRanking
         return result;
     }
 
+    /// <summary>
+    /// The hybrid shortlist (issue 15): the <paramref name="k"/> eligible candidates with the best reciprocal-rank fusion
+    /// of their rank by similarity and their rank by <paramref name="lexical"/> BM25 score (<see cref="Bm25Index"/>, one
+    /// score per candidate in the order of <paramref name="candidates"/>): <c>1/(60 + dense rank) + 1/(60 + lexical
+    /// rank)</c>, a candidate without a shared term having no lexical rank. So a tool whose id, tags or description
+    /// name the request's rare words is assessed even when the embedding rates it low, and the order within the
+    /// shortlist is by fused rank. Without <paramref name="lexical"/>, <see cref="Shortlist"/>.
+    /// </summary>
+    public static IReadOnlyList<(ToolCandidate Candidate, double Similarity)> HybridShortlist(
+        RankingRequest request, IReadOnlyList<ToolCandidate> candidates, int k, IReadOnlyList<double>? lexical)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(candidates);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        if (lexical is null || lexical.Count != candidates.Count)
+            return Shortlist(request, candidates, k);
+        var scenario = request.ScenarioEmbedding.Span;
+        var eligible = new List<(int Index, double Similarity)>();
+        for (var i = 0; i < candidates.Count; i++)
+            if (IsEligible(candidates[i], request.RequiredTags))
+                eligible.Add((i, Similarity(scenario, candidates[i].DescriptionEmbedding.Span)));
+        if (eligible.Count <= k)
+            return [.. eligible.OrderByDescending(e => e.Similarity).ThenBy(e => candidates[e.Index].ToolId, StringComparer.Ordinal)
+                .Select(e => (candidates[e.Index], e.Similarity))];
+        const double K = 60;
+        var fused = new Dictionary<int, double>();
+        var byDense = eligible.OrderByDescending(e => e.Similarity).ThenBy(e => candidates[e.Index].ToolId, StringComparer.Ordinal).ToList();
+        for (var r = 0; r < byDense.Count; r++) fused[byDense[r].Index] = 1 / (K + r + 1);
+        var byLexical = eligible.Where(e => lexical[e.Index] > 0)
+            .OrderByDescending(e => lexical[e.Index]).ThenBy(e => candidates[e.Index].ToolId, StringComparer.Ordinal).ToList();
+        for (var r = 0; r < byLexical.Count; r++) fused[byLexical[r].Index] += 1 / (K + r + 1);
+        var similarity = eligible.ToDictionary(e => e.Index, e => e.Similarity);
+        return [.. fused.OrderByDescending(f => f.Value).ThenByDescending(f => similarity[f.Key]).ThenBy(f => candidates[f.Key].ToolId, StringComparer.Ordinal)
+            .Take(k).Select(f => (candidates[f.Key], similarity[f.Key]))];
+    }
+
     /// <summary>Filters, scores and orders candidates whose <see cref="ToolCandidate.FailureDemotion"/> is filled in.</summary>
     public static IReadOnlyList<RankedTool> Rank(RankingRequest request, IEnumerable<ToolCandidate> candidates) =>
         Rank(request, candidates, NegativeTags.Default, static c => c.FailureDemotion);

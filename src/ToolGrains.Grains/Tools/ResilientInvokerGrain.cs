@@ -110,8 +110,9 @@ public sealed class ResilientInvokerGrain(
         var ranking = new RankingRequest(scenario, embedding, tags);
         ImmutableArray<string> terms = [.. RequestKind.Terms(scenario, inputJson)];
 
-        // Similarity alone from the cached catalog; reputations only for the shortlist (ToolRanking's remarks).
-        var shortlist = ToolRanking.Shortlist(ranking, view.Candidates, Math.Max(O.ShortlistSize, maxAttempts));
+        // From the cached catalog alone; reputations only for the shortlist (ToolRanking's remarks).
+        // Hybrid retrieval: similarity and BM25 over ids, descriptions and tags, fused by rank.
+        var shortlist = ToolRanking.HybridShortlist(ranking, view.Candidates, Math.Max(O.ShortlistSize, maxAttempts), view.Lexical.Scores(scenario));
         var scenarioVector = ImmutableArray.Create(embedding.Span);
         var assessed = await Task.WhenAll(shortlist.Select(s => AssessAsync(s.Candidate, scenarioVector, scenario, terms, claimProbes)));
         var ranked = ToolRanking.Rank(ranking, assessed.OfType<ToolCandidate>());
