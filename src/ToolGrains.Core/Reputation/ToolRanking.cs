@@ -126,12 +126,13 @@ public static class ToolRanking
     }
 
     /// <summary>
-    /// The hybrid shortlist (issue 15): the <paramref name="k"/> eligible candidates with the best reciprocal-rank fusion
-    /// of their rank by similarity and their rank by <paramref name="lexical"/> BM25 score (<see cref="Bm25Index"/>, one
-    /// score per candidate in the order of <paramref name="candidates"/>): <c>1/(60 + dense rank) + 1/(60 + lexical
-    /// rank)</c>, a candidate without a shared term having no lexical rank. So a tool whose id, tags or description
-    /// name the request's rare words is assessed even when the embedding rates it low, and the order within the
-    /// shortlist is by fused rank. Without <paramref name="lexical"/>, <see cref="Shortlist"/>.
+    /// The hybrid shortlist (issue 15): reciprocal-rank fusion of the <paramref name="k"/> eligible candidates most similar
+    /// to the scenario and the <paramref name="k"/> with the best <paramref name="lexical"/> BM25 scores
+    /// (<see cref="Bm25Index"/>, one score per candidate in the order of <paramref name="candidates"/>; 0 for no shared
+    /// term): each scores <c>1/(60 + rank)</c> in each list it is in, and the best <paramref name="k"/> of the union are
+    /// kept. So a tool whose id, tags or description name the request's rare words is assessed even when the
+    /// embedding rates it low. O(n log k), like <see cref="Shortlist"/>. Without <paramref name="lexical"/>,
+    /// <see cref="Shortlist"/>.
     /// </summary>
     public static IReadOnlyList<(ToolCandidate Candidate, double Similarity)> HybridShortlist(
         RankingRequest request, IReadOnlyList<ToolCandidate> candidates, int k, IReadOnlyList<double>? lexical)
@@ -139,26 +140,35 @@ public static class ToolRanking
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(candidates);
         ArgumentOutOfRangeException.ThrowIfNegative(k);
-        if (lexical is null || lexical.Count != candidates.Count)
-            return Shortlist(request, candidates, k);
-        var scenario = request.ScenarioEmbedding.Span;
-        var eligible = new List<(int Index, double Similarity)>();
+        var dense = Shortlist(request, candidates, k);
+        if (lexical is null || lexical.Count != candidates.Count || k == 0)
+            return dense;
+        var heap = new PriorityQueue<int, (double, string)>(k + 1, WorstFirst.Instance);
         for (var i = 0; i < candidates.Count; i++)
-            if (IsEligible(candidates[i], request.RequiredTags))
-                eligible.Add((i, Similarity(scenario, candidates[i].DescriptionEmbedding.Span)));
-        if (eligible.Count <= k)
-            return [.. eligible.OrderByDescending(e => e.Similarity).ThenBy(e => candidates[e.Index].ToolId, StringComparer.Ordinal)
-                .Select(e => (candidates[e.Index], e.Similarity))];
+        {
+            if (lexical[i] <= 0 || !IsEligible(candidates[i], request.RequiredTags)) continue;
+            heap.Enqueue(i, (lexical[i], candidates[i].ToolId));
+            if (heap.Count > k) heap.Dequeue();
+        }
+        if (heap.Count == 0)
+            return dense;
+        var byLexical = new int[heap.Count];
+        for (var r = byLexical.Length - 1; r >= 0; r--) byLexical[r] = heap.Dequeue();
+
         const double K = 60;
-        var fused = new Dictionary<int, double>();
-        var byDense = eligible.OrderByDescending(e => e.Similarity).ThenBy(e => candidates[e.Index].ToolId, StringComparer.Ordinal).ToList();
-        for (var r = 0; r < byDense.Count; r++) fused[byDense[r].Index] = 1 / (K + r + 1);
-        var byLexical = eligible.Where(e => lexical[e.Index] > 0)
-            .OrderByDescending(e => lexical[e.Index]).ThenBy(e => candidates[e.Index].ToolId, StringComparer.Ordinal).ToList();
-        for (var r = 0; r < byLexical.Count; r++) fused[byLexical[r].Index] += 1 / (K + r + 1);
-        var similarity = eligible.ToDictionary(e => e.Index, e => e.Similarity);
-        return [.. fused.OrderByDescending(f => f.Value).ThenByDescending(f => similarity[f.Key]).ThenBy(f => candidates[f.Key].ToolId, StringComparer.Ordinal)
-            .Take(k).Select(f => (candidates[f.Key], similarity[f.Key]))];
+        var fused = new Dictionary<string, (ToolCandidate Candidate, double Similarity, double Score)>(StringComparer.Ordinal);
+        for (var r = 0; r < dense.Count; r++)
+            fused[dense[r].Candidate.ToolId] = (dense[r].Candidate, dense[r].Similarity, 1 / (K + r + 1));
+        var scenario = request.ScenarioEmbedding.Span;
+        for (var r = 0; r < byLexical.Length; r++)
+        {
+            var candidate = candidates[byLexical[r]];
+            fused[candidate.ToolId] = fused.TryGetValue(candidate.ToolId, out var f)
+                ? f with { Score = f.Score + 1 / (K + r + 1) }
+                : (candidate, Similarity(scenario, candidate.DescriptionEmbedding.Span), 1 / (K + r + 1));
+        }
+        return [.. fused.Values.OrderByDescending(f => f.Score).ThenByDescending(f => f.Similarity).ThenBy(f => f.Candidate.ToolId, StringComparer.Ordinal)
+            .Take(k).Select(f => (f.Candidate, f.Similarity))];
     }
 
     /// <summary>Filters, scores and orders candidates whose <see cref="ToolCandidate.FailureDemotion"/> is filled in.</summary>
