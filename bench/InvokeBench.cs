@@ -125,6 +125,7 @@ internal static class InvokeBench
     {
         var calls = Options.Int(args, "--calls", 500);
         var seed = Options.Int(args, "--seed", 42);
+        var driftCalls = Options.Int(args, "--drift-calls", 600);
 
         // Hidden truth: what each tool fails on. Descriptions and declared qualities do not tell.
         // 1. By language: a failure names the language, so negative tags (not-for-rust) carry the lesson.
@@ -154,6 +155,9 @@ internal static class InvokeBench
             ("extract", ["extract the names and dates from this text", "pull the invoice numbers out of the document", "find all email addresses in the text", "extract key entities from the article"]),
             ("classify", ["classify the sentiment of this review", "label this ticket by topic", "categorize the support request", "decide whether this message is spam"]),
         ]);
+
+        // 3. Drift: an outage that ends, a rate limit, a single-tool tag with one bad input kind, a description that claims too much.
+        if (driftCalls > 0) await DriftBench.RunAsync(driftCalls, seed);
         return 0;
     }
 

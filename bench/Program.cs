@@ -23,8 +23,9 @@ static int Usage()
           reputation          failure_demotion against 1,000 failures; embedding throughput, cold and cached
           invoke [--tools 1000] [--failures 10] [--calls 3000]
                  the resilient invoker's overhead per call (p50, p99) vs a direct CallToolAsync of the builtin no-op
-          routing [--calls 500] [--seed 42]
-                 learning curve: first-attempt success per 50 calls over tools with hidden failure patterns
+          routing [--calls 500] [--seed 42] [--drift-calls 600]
+                 learning curve: first-attempt success per 50 calls over tools with hidden failure patterns, then a
+                 drift stream (an outage that ends, a rate limit, a single-tool tag with one bad input kind)
           soak   [--minutes 10] [--silos 3] [--postgres CONNECTION] [--gateways HOST:PORT,...] [--cluster-id toolgrains]
                  [--writes 1000] [--calls 100] [--marks 10] [--ramp-seconds 20] [--sample-seconds 10] [--out DIR]
                  mixed load held at those rates/s (reached by a linear ramp): buffer writes, resilient calls, failure marks; starts a private

@@ -65,6 +65,11 @@ internal static class AnalyticsCommand
         }
         CliOutput.RenderRows("usage", ["tool", "calls", "last used", "successes", "failures"],
             report.Usage.Take(top).Select(u => (IReadOnlyList<string>)[u.ToolId, Num(u.UsageCount), Time(u.LastUsedAt), Num(u.SuccessCount), Num(u.FailureCount)]), noWrapColumns: 1);
+        static string Ms(double? v) => v is { } d ? d.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) : "-";
+        CliOutput.RenderRows("tool health", ["tool", "breaker", "calls", "error rate", "p50 ms", "p95 ms", "p99 ms", "why"],
+            (report.Health.IsDefault ? [] : report.Health).Where(h => h.Calls > 0 || h.Breaker != "closed")
+                .OrderByDescending(h => h.ErrorRate).ThenBy(h => h.ToolId, StringComparer.Ordinal).Take(top)
+                .Select(h => (IReadOnlyList<string>)[h.ToolId, h.Breaker, Num(h.Calls), Q(h.ErrorRate), Ms(h.LatencyP50Ms), Ms(h.LatencyP95Ms), Ms(h.LatencyP99Ms), h.BreakerReason ?? "-"]), noWrapColumns: 1);
     }
 
     /// <summary>The quality history as block characters, so a trend reads at a glance in a table cell.</summary>

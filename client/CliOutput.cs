@@ -86,7 +86,9 @@ internal sealed class CliOutput(bool json)
         AnsiConsole.Write(table);
         for (var i = 0; i < attempts.Count; i++)
             if (attempts[i].GetProperty("error").GetString() is { } error)
-                Console.Out.WriteLine($"{i + 1}. {attempts[i].GetProperty("tool_id").GetString()} (severity {Render(attempts[i].GetProperty("severity"))}): {error}");
+                Console.Out.WriteLine($"{i + 1}. {attempts[i].GetProperty("tool_id").GetString()} ({(attempts[i].TryGetProperty("error_kind", out var kind) && kind.ValueKind == JsonValueKind.String ? kind.GetString() + ", " : "")}severity {Render(attempts[i].GetProperty("severity"))}, breaker {(attempts[i].TryGetProperty("breaker", out var b) ? b.GetString() : "closed")}): {error}");
+        if (root.TryGetProperty("forced", out var forced) && forced.ValueKind == JsonValueKind.True)
+            Console.Out.WriteLine("every tool carrying the tags was deprecated or had its breaker open: they were tried anyway");
         if (success) Console.Out.WriteLine(root.GetProperty("result").GetRawText());
         else Console.Error.WriteLine("toolgrains: every attempt failed");
         return success ? 0 : 1;

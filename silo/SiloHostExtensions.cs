@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Orleans.Dashboard;
 using ToolGrains.Grains.Buffers;
+using ToolGrains.Grains.Tools;
 using ToolGrains.Hosting;
 using ToolGrains.Grains.Security;
 
@@ -46,6 +48,13 @@ internal static class SiloHostExtensions
             metrics.AddPrometheusExporter();
             if (options.OtlpEndpoint is { Length: > 0 } otlp)
                 metrics.AddOtlpExporter(o => o.Endpoint = new Uri(otlp));
+        })
+            .WithTracing(tracing =>
+        {
+            // One gen_ai execute_tool span per attempt of the resilient invoker; exported only to an OTLP endpoint.
+            tracing.AddSource(ToolTelemetry.ActivitySourceName);
+            if (options.OtlpEndpoint is { Length: > 0 } otlp)
+                tracing.AddOtlpExporter(o => o.Endpoint = new Uri(otlp));
         });
         return builder;
     }

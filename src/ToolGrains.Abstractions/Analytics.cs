@@ -35,7 +35,28 @@ public sealed record AnalyticsReport(
     [property: Id(5)] ImmutableArray<ToolQualityTrend> QualityTrends,
     [property: Id(6)] ImmutableArray<NegativeTagEvent> NegativeTagHistory,
     [property: Id(7)] ImmutableArray<DeprecatedTool> DeprecatedTools,
-    [property: Id(8)] ImmutableArray<ToolUsage> Usage);
+    [property: Id(8)] ImmutableArray<ToolUsage> Usage,
+    [property: Id(9)] ImmutableArray<ToolHealth> Health = default);
+
+/// <summary>One tool's health (issue 15): its calls by the resilient invoker, their error rate and latency, and its breaker.</summary>
+/// <param name="Calls">Successes, permanent failures and transient faults recorded.</param>
+/// <param name="ErrorRate">Failures of either kind over <paramref name="Calls"/>; 0 without calls.</param>
+/// <param name="LatencyP50Ms">Latency percentiles of the calls this silo's activation of the tool saw lately; null without any.</param>
+/// <param name="Breaker"><c>closed</c>, <c>open</c> or <c>half_open</c>.</param>
+/// <param name="Competence">Tool-wide estimated probability of success.</param>
+[GenerateSerializer, Immutable, Alias("ToolGrains.ToolHealth")]
+public sealed record ToolHealth(
+    [property: Id(0)] string ToolId,
+    [property: Id(1)] long Calls,
+    [property: Id(2)] double ErrorRate,
+    [property: Id(3)] long TransientFailures,
+    [property: Id(4)] double? LatencyP50Ms,
+    [property: Id(5)] double? LatencyP95Ms,
+    [property: Id(6)] double? LatencyP99Ms,
+    [property: Id(7)] string Breaker,
+    [property: Id(8)] string? BreakerReason,
+    [property: Id(9)] DateTimeOffset? BreakerChangedAt,
+    [property: Id(10)] double Competence);
 
 [GenerateSerializer, Immutable, Alias("ToolGrains.ToolFailureCount")]
 public sealed record ToolFailureCount(

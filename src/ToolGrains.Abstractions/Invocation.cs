@@ -41,6 +41,12 @@ public static class AttemptOutcomes
 /// (crash, non-zero exit, invalid output), <c>medium</c> (timeout), or <c>none</c> when it was not the tool's
 /// fault (a bad request, or the call's overall deadline) and the tool was not demoted; null for a success.</param>
 /// <param name="NegativeTagHit">The scenario hit one of the tool's negative tags, so it ranked after those that did not.</param>
+/// <param name="Quality">The estimated probability that the tool succeeds for this request: its competence for the
+/// request's kind (declared quality as the prior) times its breaker's health.</param>
+/// <param name="ErrorKind">For a failure, <c>transient</c>, <c>permanent</c> or <c>invalid_request</c> (<see cref="ToolCallResult.ErrorKind"/>).</param>
+/// <param name="Forced">The tool was deprecated or its breaker open, and was tried because no other candidate carried the tags.</param>
+/// <param name="Breaker">The tool's breaker when it was ranked: <c>closed</c>, <c>open</c> or <c>half_open</c>.</param>
+/// <param name="RetryAfterSeconds">How long the tool asked to be left alone, when it said.</param>
 [GenerateSerializer, Immutable, Alias("ToolGrains.InvocationAttempt")]
 public sealed record InvocationAttempt(
     [property: Id(0)] string ToolId,
@@ -52,7 +58,11 @@ public sealed record InvocationAttempt(
     [property: Id(6)] string? Error,
     [property: Id(7)] double DurationMs,
     [property: Id(8)] string? Severity,
-    [property: Id(9)] bool NegativeTagHit);
+    [property: Id(9)] bool NegativeTagHit,
+    [property: Id(10)] string? ErrorKind = null,
+    [property: Id(11)] bool Forced = false,
+    [property: Id(12)] string Breaker = "closed",
+    [property: Id(13)] double? RetryAfterSeconds = null);
 
 /// <summary>A candidate as ranked for a scenario, best first: the score breakdown without running anything.</summary>
 [GenerateSerializer, Immutable, Alias("ToolGrains.RankedCandidate")]
@@ -63,19 +73,24 @@ public sealed record RankedCandidate(
     [property: Id(3)] double FailureDemotion,
     [property: Id(4)] double Quality,
     [property: Id(5)] bool NegativeTagHit,
-    [property: Id(6)] ImmutableArray<string> MatchedNegativeTags);
+    [property: Id(6)] ImmutableArray<string> MatchedNegativeTags,
+    [property: Id(7)] bool Forced = false,
+    [property: Id(8)] string Breaker = "closed");
 
 /// <summary>The answer of a resilient call: which tool succeeded with what, and every attempt in order.
 /// When every attempt failed, <see cref="Success"/> is false and nothing is thrown.</summary>
 /// <param name="ResultJson">The successful tool's JSON output; null when none succeeded.</param>
-/// <param name="Candidates">How many tools were eligible (carried the tags, were not deprecated) after ranking.</param>
+/// <param name="Candidates">How many tools were ranked: those carrying the tags, less the deprecated and open ones
+/// while any other remained.</param>
+/// <param name="Forced">Every tool carrying the tags was deprecated or had its breaker open, so they were tried anyway.</param>
 [GenerateSerializer, Immutable, Alias("ToolGrains.ResilientCallResult")]
 public sealed record ResilientCallResult(
     [property: Id(0)] bool Success,
     [property: Id(1)] string? ToolId,
     [property: Id(2)] string? ResultJson,
     [property: Id(3)] ImmutableArray<InvocationAttempt> Attempts,
-    [property: Id(4)] int Candidates);
+    [property: Id(4)] int Candidates,
+    [property: Id(5)] bool Forced = false);
 
 /// <summary>
 /// Ranks the registered tools for a scenario, tries them in order and teaches each one's reputation
@@ -85,7 +100,8 @@ public sealed record ResilientCallResult(
 public interface IResilientInvokerGrain : IGrainWithIntegerKey
 {
     /// <summary>Tries the best-ranked candidates until one succeeds. Throws <see cref="ToolGrainsException"/>
-    /// <c>no_candidates</c> (field <c>tags</c>) when no registered, non-deprecated tool carries every tag, and
+    /// <c>no_candidates</c> (field <c>tags</c>) when no registered tool carries every tag (deprecated and open tools are
+    /// tried when nothing else carries them), and
     /// <c>invalid_request</c> naming the field for a blank scenario, input that is not JSON or max_attempts below 1.</summary>
     [Alias("Invoke")] Task<ResilientCallResult> InvokeAsync(ResilientCallRequest request);
 

@@ -38,6 +38,13 @@ public sealed record RecordSuccessResult(
 /// <param name="SimilarFailures">Past failures (in failure patterns) similar to the scenario.</param>
 /// <param name="FailureDemotion">Subtracted from the scenario's similarity when ranking; 0 when none is similar.</param>
 /// <param name="BestSimilarity">Highest cosine of a similar failure pattern with the scenario; 0 when none.</param>
+/// <param name="Competence">Estimated probability that the tool succeeds for this kind of request (from the declared
+/// quality as the prior and the tool's successes and permanent failures, per kind); 1 when unknown.</param>
+/// <param name="ToolCompetence">The same over every kind of request: the prior of a kind the tool has not seen.</param>
+/// <param name="KindProven">Successes outweigh permanent failures for this kind: a negative tag the request hits does not apply.</param>
+/// <param name="Health">The circuit breaker's factor on the estimate: 1 healthy, 1/2 after one fresh transient fault.</param>
+/// <param name="Breaker"><c>closed</c>, <c>open</c> or <c>half_open</c>.</param>
+/// <param name="Excluded">Skipped while another candidate remains: breaker open, or inside a <c>Retry-After</c>.</param>
 [GenerateSerializer, Immutable, Alias("ToolGrains.ToolAssessment")]
 public sealed record ToolAssessment(
     [property: Id(0)] string ToolId,
@@ -46,7 +53,60 @@ public sealed record ToolAssessment(
     [property: Id(3)] bool Deprecated,
     [property: Id(4)] long SimilarFailures,
     [property: Id(5)] double FailureDemotion,
-    [property: Id(6)] double BestSimilarity);
+    [property: Id(6)] double BestSimilarity,
+    [property: Id(7)] double Competence = 1,
+    [property: Id(8)] double ToolCompetence = 1,
+    [property: Id(9)] bool KindProven = false,
+    [property: Id(10)] double Health = 1,
+    [property: Id(11)] string Breaker = "closed",
+    [property: Id(12)] bool Excluded = false);
+
+/// <summary>One call of a tool as the resilient invoker reports it to the tool's reputation (issue 15).</summary>
+/// <param name="Scenario">The request's scenario.</param>
+/// <param name="ScenarioEmbedding">Its embedding; empty makes the reputation grain embed it when it needs it.</param>
+/// <param name="KindTerms">The request's kind terms (<c>RequestKind.Terms</c>: known scenario words and short input tokens).</param>
+/// <param name="ErrorKind">Null for a success; <c>transient</c> or <c>permanent</c> for a failure (<c>ToolCallResult.ErrorKind</c>).</param>
+/// <param name="ErrorMessage">The failure's error.</param>
+/// <param name="Severity">For a permanent failure, its severity (<c>low</c>, <c>medium</c>, <c>high</c>); default high.</param>
+/// <param name="RetryAfterSeconds">For a transient fault, how long the tool asked to be left alone.</param>
+[GenerateSerializer, Immutable, Alias("ToolGrains.ToolOutcomeReport")]
+public sealed record ToolOutcomeReport(
+    [property: Id(0)] string Scenario,
+    [property: Id(1)] ImmutableArray<float> ScenarioEmbedding,
+    [property: Id(2)] ImmutableArray<string> KindTerms,
+    [property: Id(3)] string? ErrorKind = null,
+    [property: Id(4)] string? ErrorMessage = null,
+    [property: Id(5)] string? Severity = null,
+    [property: Id(6)] double? RetryAfterSeconds = null,
+    [property: Id(7)] double? DurationMs = null);
+
+/// <summary>A tool's circuit breaker as <c>tool_status</c>, analytics and the page show it.</summary>
+/// <param name="State"><c>closed</c>, <c>open</c> or <c>half_open</c>.</param>
+/// <param name="Reason">Why it is in that state (the last transition's reason); null when it never changed.</param>
+/// <param name="OpenUntil">End of the cool-down, while open.</param>
+/// <param name="FailureRate">Share of transient faults over the breaker's window.</param>
+/// <param name="RetryAfterUntil">The tool asked not to be called before this.</param>
+[GenerateSerializer, Immutable, Alias("ToolGrains.BreakerStatus")]
+public sealed record BreakerStatus(
+    [property: Id(0)] string State,
+    [property: Id(1)] string? Reason,
+    [property: Id(2)] DateTimeOffset? LastTransitionAt,
+    [property: Id(3)] DateTimeOffset? OpenUntil,
+    [property: Id(4)] int ConsecutiveFailures,
+    [property: Id(5)] double FailureRate,
+    [property: Id(6)] long TotalOpens,
+    [property: Id(7)] DateTimeOffset? RetryAfterUntil,
+    [property: Id(8)] double Health);
+
+/// <summary>One kind of request a tool was called for, with its evidence (decayed counts).</summary>
+[GenerateSerializer, Immutable, Alias("ToolGrains.CompetenceSummary")]
+public sealed record CompetenceSummary(
+    [property: Id(0)] string Scenario,
+    [property: Id(1)] ImmutableArray<string> Terms,
+    [property: Id(2)] double Successes,
+    [property: Id(3)] double Failures,
+    [property: Id(4)] int Calls,
+    [property: Id(5)] DateTimeOffset LastSeen);
 
 /// <summary>A negative tag with when and why it was added, kept for analytics.</summary>
 [GenerateSerializer, Immutable, Alias("ToolGrains.NegativeTagRecord")]
@@ -84,6 +144,11 @@ public sealed record FailurePatternSummary(
     [property: Id(6)] ImmutableArray<string> Domains);
 
 /// <summary>Everything known about one tool (the <c>tool_status</c> operation).</summary>
+/// <param name="FailureCount">Failures the tool is blamed for (permanent ones and marked ones); transient faults are in <paramref name="TransientFailureCount"/>.</param>
+/// <param name="Competence">The tool-wide estimated probability of success (declared quality as the prior).</param>
+/// <param name="CompetenceKinds">The kinds of request with the most calls, with their evidence.</param>
+/// <param name="LatencyP50Ms">Latency percentiles of the invoker's latest calls of the tool (kept in memory by the
+/// tool's activation, not stored); null before any.</param>
 [GenerateSerializer, Immutable, Alias("ToolGrains.ToolStatus")]
 public sealed record ToolStatus(
     [property: Id(0)] ToolDescriptor Descriptor,
@@ -100,7 +165,14 @@ public sealed record ToolStatus(
     [property: Id(11)] DateTimeOffset? DeprecatedAt,
     [property: Id(12)] ImmutableArray<RecentFailure> RecentFailures,
     [property: Id(13)] ImmutableArray<FailurePatternSummary> CommonFailures,
-    [property: Id(14)] ImmutableArray<QualityChange> QualityHistory);
+    [property: Id(14)] ImmutableArray<QualityChange> QualityHistory,
+    [property: Id(15)] BreakerStatus? Breaker = null,
+    [property: Id(16)] long TransientFailureCount = 0,
+    [property: Id(17)] double Competence = 1,
+    [property: Id(18)] ImmutableArray<CompetenceSummary> CompetenceKinds = default,
+    [property: Id(19)] double? LatencyP50Ms = null,
+    [property: Id(20)] double? LatencyP95Ms = null,
+    [property: Id(21)] double? LatencyP99Ms = null);
 
 /// <summary>A tool as the catalog keeps it: its descriptor and the embedding of its description,
 /// computed once at registration.</summary>

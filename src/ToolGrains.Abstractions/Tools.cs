@@ -41,13 +41,21 @@ public sealed record ToolDescriptor(
 [GenerateSerializer, Alias("ToolGrains.ToolOutcome")]
 public enum ToolOutcome { Success = 0, Failure = 1, Timeout = 2, BadRequest = 3 }
 
+/// <summary>One call of a tool.</summary>
+/// <param name="ErrorKind">For a failure: <c>transient</c> (timeout, HTTP 408/429/5xx, connection refused, exit code
+/// 75 or 69, or the tool's JSON error said so), <c>permanent</c> (the tool cannot do this request) or
+/// <c>invalid_request</c> (the caller's input); null for a success.</param>
+/// <param name="RetryAfterSeconds">How long the tool asked to be left alone (HTTP <c>Retry-After</c>, or
+/// <c>retry_after_seconds</c> in its JSON error); null when it did not say.</param>
 [GenerateSerializer, Immutable, Alias("ToolGrains.ToolCallResult")]
 public sealed record ToolCallResult(
     [property: Id(0)] string ToolId,
     [property: Id(1)] ToolOutcome Outcome,
     [property: Id(2)] string? ResultJson,
     [property: Id(3)] string? Error,
-    [property: Id(4)] double DurationMs)
+    [property: Id(4)] double DurationMs,
+    [property: Id(5)] string? ErrorKind = null,
+    [property: Id(6)] double? RetryAfterSeconds = null)
 {
     public bool Succeeded => Outcome == ToolOutcome.Success;
 }
@@ -75,10 +83,27 @@ public interface IToolReputationGrain : IGrainWithStringKey
     /// <summary>A success: quality recovers by the policy's gain, up to the registered quality.</summary>
     [Alias("RecordSuccess")] Task<RecordSuccessResult> RecordSuccessAsync();
 
+    /// <summary>What one call of the tool by the resilient invoker taught (issue 15): a success feeds the competence
+    /// estimate for the request's kind and closes the breaker; a transient fault feeds the breaker only; a permanent
+    /// failure is marked as <see cref="MarkFailureAsync"/> does and feeds the competence estimate.</summary>
+    [Alias("RecordOutcome")] Task RecordOutcomeAsync(ToolOutcomeReport report);
+
     /// <summary>How the tool's past failures bear on a scenario (its embedding, and its text for the domain guard).
     /// A pure read that interleaves with a state write in flight: ranking never queues behind a tool's bookkeeping.</summary>
     [AlwaysInterleave]
     [Alias("Assess")] Task<ToolAssessment> AssessScenarioAsync(ImmutableArray<float> scenarioEmbedding, string? scenarioText);
+
+    /// <summary>Gives back a probe claimed by <see cref="AssessRequestAsync"/> that the call did not use (it succeeded
+    /// with a tool ranked higher).</summary>
+    [AlwaysInterleave]
+    [Alias("ReleaseProbe")] Task ReleaseProbeAsync();
+
+    /// <summary>As <see cref="AssessScenarioAsync"/> for a request whose kind terms (scenario words and input tokens,
+    /// <c>RequestKind.Terms</c>) the caller computed: the competence estimate is for that kind. With
+    /// <paramref name="claimProbe"/> (a call about to try tools), the first caller to see a half-open breaker claims
+    /// its probe; the others see it open until the probe's outcome is recorded.</summary>
+    [AlwaysInterleave]
+    [Alias("AssessRequest")] Task<ToolAssessment> AssessRequestAsync(ImmutableArray<float> scenarioEmbedding, string? scenarioText, ImmutableArray<string> kindTerms, bool claimProbe = false);
 
     [Alias("GetStatus")] Task<ToolStatus> GetStatusAsync();
 

@@ -245,6 +245,35 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
             w.WriteEndObject();
         }
         w.WriteEndArray();
+        w.WriteNumber("transient_failure_count", status.TransientFailureCount);
+        w.WriteNumber("competence", status.Competence);
+        if (status.Breaker is { } b)
+        {
+            w.WriteStartObject("breaker");
+            w.WriteString("state", b.State);
+            WriteNullable(w, "reason", b.Reason);
+            WriteTime(w, "last_transition_at", b.LastTransitionAt);
+            WriteTime(w, "open_until", b.OpenUntil);
+            w.WriteNumber("consecutive_failures", b.ConsecutiveFailures);
+            w.WriteNumber("failure_rate", b.FailureRate);
+            w.WriteNumber("total_opens", b.TotalOpens);
+            WriteTime(w, "retry_after_until", b.RetryAfterUntil);
+            w.WriteNumber("health", b.Health);
+            w.WriteEndObject();
+        }
+        w.WriteStartArray("competence_kinds");
+        foreach (var k in status.CompetenceKinds.IsDefault ? [] : status.CompetenceKinds)
+        {
+            w.WriteStartObject();
+            w.WriteString("scenario", k.Scenario);
+            WriteStrings(w, "terms", k.Terms);
+            w.WriteNumber("successes", k.Successes);
+            w.WriteNumber("failures", k.Failures);
+            w.WriteNumber("calls", k.Calls);
+            w.WriteString("last_seen", k.LastSeen);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
     private async Task<string> MarkToolFailureAsync(JsonRequest request)
@@ -308,6 +337,8 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
             w.WritePropertyName("result");
             if (result.ResultJson is null) w.WriteNullValue(); else w.WriteRawValue(result.ResultJson, skipInputValidation: true);
             w.WriteNumber("candidates", result.Candidates);
+            // Every tool carrying the tags was deprecated or had its breaker open: they were tried anyway.
+            w.WriteBoolean("forced", result.Forced);
             w.WriteStartArray("attempts");
             foreach (var a in result.Attempts)
             {
@@ -322,6 +353,10 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
                 w.WriteNumber("duration_ms", a.DurationMs);
                 WriteNullable(w, "severity", a.Severity);
                 w.WriteBoolean("negative_tag_hit", a.NegativeTagHit);
+                WriteNullable(w, "error_kind", a.ErrorKind);
+                w.WriteString("breaker", a.Breaker);
+                if (a.Forced) w.WriteBoolean("forced", true);
+                if (a.RetryAfterSeconds is { } retry) w.WriteNumber("retry_after_seconds", retry);
                 w.WriteEndObject();
             }
             w.WriteEndArray();

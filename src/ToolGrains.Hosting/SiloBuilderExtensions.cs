@@ -177,6 +177,7 @@ public static class SiloBuilderExtensions
         services.AddSingleton<IValidateOptions<ResilientInvokerOptions>>(new DelegateValidator<ResilientInvokerOptions>(o => o.Validate()));
         invoker.ValidateOnStart();
         services.TryAddSingleton<CatalogCache>();
+        services.TryAddSingleton<ToolTelemetry>();
         var analytics = services.AddOptions<AnalyticsOptions>();
         if (analyticsSection is not null) analytics.Bind(analyticsSection);
         services.AddSingleton<IValidateOptions<AnalyticsOptions>>(new DelegateValidator<AnalyticsOptions>(o => o.Validate()));
@@ -189,12 +190,20 @@ public static class SiloBuilderExtensions
         var policy = services.AddOptions<QualityPolicy>();
         var limits = services.AddOptions<ReputationStateOptions>();
         var usage = services.AddOptions<UsageTrackingOptions>();
+        var breaker = services.AddOptions<BreakerPolicy>();
+        var competence = services.AddOptions<CompetencePolicy>();
         if (reputationSection is not null)
         {
             policy.Bind(reputationSection);
             limits.Bind(reputationSection);
             usage.Bind(reputationSection.GetSection("UsageTracking"));
+            breaker.Bind(reputationSection.GetSection("Breaker"));
+            competence.Bind(reputationSection.GetSection("Competence"));
         }
+        services.AddSingleton<IValidateOptions<BreakerPolicy>>(new DelegateValidator<BreakerPolicy>(o => o.Validate()));
+        breaker.ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CompetencePolicy>>(new DelegateValidator<CompetencePolicy>(o => o.Validate()));
+        competence.ValidateOnStart();
         policy.ValidateOnStart();
         services.AddSingleton<IValidateOptions<QualityPolicy>>(new DelegateValidator<QualityPolicy>(p => Errors(p.Validate) is { } e ? [$"ToolGrains:Reputation: {e}"] : []));
         services.AddSingleton<IValidateOptions<ReputationStateOptions>>(new DelegateValidator<ReputationStateOptions>(o => o.Validate()));

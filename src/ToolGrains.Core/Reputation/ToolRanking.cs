@@ -21,8 +21,15 @@ public sealed record ToolCandidate(string ToolId, IReadOnlyCollection<string> Ta
     /// <summary>Negative tags such as <c>not-for-json</c>. Default none.</summary>
     public IReadOnlyCollection<string> NegativeTags { get; init; } = [];
 
-    /// <summary>A deprecated tool is never ranked. Default false.</summary>
+    /// <summary>A deprecated tool is ranked only when no other candidate carries the request's tags. Default false.</summary>
     public bool Deprecated { get; init; }
+
+    /// <summary>Skipped, like a deprecated tool, unless nothing else remains: its circuit breaker is open or it asked
+    /// to be left alone (<c>Retry-After</c>). Default false.</summary>
+    public bool Excluded { get; init; }
+
+    /// <summary>The circuit breaker's state (<c>closed</c>, <c>open</c>, <c>half_open</c>), for the answer. Default closed.</summary>
+    public string Breaker { get; init; } = "closed";
 
     /// <summary>The tool's <c>failure_demotion</c> for the request's scenario
     /// (<see cref="FailureMemory.Demotion"/>). Default 0.</summary>
@@ -45,12 +52,21 @@ public sealed record RankingRequest(string ScenarioText, ReadOnlyMemory<float> S
 /// <param name="MatchedNegativeTags">The tags hit.</param>
 public sealed record RankedTool(
     string ToolId, double Similarity, double FailureDemotion, double Quality, double Score,
-    bool NegativeTagHit, IReadOnlyList<string> MatchedNegativeTags);
+    bool NegativeTagHit, IReadOnlyList<string> MatchedNegativeTags)
+{
+    /// <summary>Deprecated or excluded by its breaker, and ranked only because no other candidate carried the tags.</summary>
+    public bool Forced { get; init; }
+
+    /// <summary>The candidate's <see cref="ToolCandidate.Breaker"/>.</summary>
+    public string Breaker { get; init; } = "closed";
+}
 
 /// <summary>
 /// Ranking of candidate tools for a scenario (DESIGN.md §5 <c>resilient_tool_call</c>, issue 5).
 /// <list type="number">
-/// <item>Filter: a candidate carries every required tag and is not deprecated.</item>
+/// <item>Filter: a candidate carries every required tag. Deprecated and excluded (breaker open) candidates are
+/// dropped while another candidate remains; when none would remain, they are all ranked, marked
+/// <see cref="RankedTool.Forced"/>: learning never empties the candidate set of a tag.</item>
 /// <item>Score: <c>final_score = (similarity − failure_demotion) × quality</c>.</item>
 /// <item>Order: tools whose negative tags the scenario hits come after all that it does not hit;
 /// within each group by score descending, then similarity descending, then quality descending,
@@ -64,18 +80,19 @@ public sealed record RankedTool(
 /// </summary>
 public static class ToolRanking
 {
-    /// <summary>Whether a candidate passes the filter (all required tags, not deprecated).</summary>
+    /// <summary>Whether a candidate carries all required tags (deprecated or not: see <see cref="IsExcluded"/>).</summary>
     public static bool IsEligible(ToolCandidate candidate, IReadOnlyCollection<string> requiredTags)
     {
         ArgumentNullException.ThrowIfNull(candidate);
         ArgumentNullException.ThrowIfNull(requiredTags);
-        if (candidate.Deprecated)
-            return false;
         foreach (var tag in requiredTags)
             if (!candidate.Tags.Contains(tag, StringComparer.OrdinalIgnoreCase))
                 return false;
         return true;
     }
+
+    /// <summary>Whether a candidate is skipped while another remains: deprecated, or excluded by its breaker.</summary>
+    public static bool IsExcluded(ToolCandidate candidate) => candidate.Deprecated || candidate.Excluded;
 
     /// <summary>
     /// The <paramref name="k"/> eligible candidates most similar to the scenario, most similar first
@@ -108,6 +125,52 @@ public static class ToolRanking
         return result;
     }
 
+    /// <summary>
+    /// The hybrid shortlist (issue 15): reciprocal-rank fusion of the <paramref name="k"/> eligible candidates most similar
+    /// to the scenario and the <paramref name="k"/> with the best <paramref name="lexical"/> BM25 scores
+    /// (<see cref="Bm25Index"/>, one score per candidate in the order of <paramref name="candidates"/>; 0 for no shared
+    /// term): each scores <c>1/(60 + rank)</c> in each list it is in, and the best <paramref name="k"/> of the union are
+    /// kept. So a tool whose id, tags or description name the request's rare words is assessed even when the
+    /// embedding rates it low. O(n log k), like <see cref="Shortlist"/>. Without <paramref name="lexical"/>,
+    /// <see cref="Shortlist"/>.
+    /// </summary>
+    public static IReadOnlyList<(ToolCandidate Candidate, double Similarity)> HybridShortlist(
+        RankingRequest request, IReadOnlyList<ToolCandidate> candidates, int k, IReadOnlyList<double>? lexical)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(candidates);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        var dense = Shortlist(request, candidates, k);
+        if (lexical is null || lexical.Count != candidates.Count || k == 0)
+            return dense;
+        var heap = new PriorityQueue<int, (double, string)>(k + 1, WorstFirst.Instance);
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            if (lexical[i] <= 0 || !IsEligible(candidates[i], request.RequiredTags)) continue;
+            heap.Enqueue(i, (lexical[i], candidates[i].ToolId));
+            if (heap.Count > k) heap.Dequeue();
+        }
+        if (heap.Count == 0)
+            return dense;
+        var byLexical = new int[heap.Count];
+        for (var r = byLexical.Length - 1; r >= 0; r--) byLexical[r] = heap.Dequeue();
+
+        const double K = 60;
+        var fused = new Dictionary<string, (ToolCandidate Candidate, double Similarity, double Score)>(StringComparer.Ordinal);
+        for (var r = 0; r < dense.Count; r++)
+            fused[dense[r].Candidate.ToolId] = (dense[r].Candidate, dense[r].Similarity, 1 / (K + r + 1));
+        var scenario = request.ScenarioEmbedding.Span;
+        for (var r = 0; r < byLexical.Length; r++)
+        {
+            var candidate = candidates[byLexical[r]];
+            fused[candidate.ToolId] = fused.TryGetValue(candidate.ToolId, out var f)
+                ? f with { Score = f.Score + 1 / (K + r + 1) }
+                : (candidate, Similarity(scenario, candidate.DescriptionEmbedding.Span), 1 / (K + r + 1));
+        }
+        return [.. fused.Values.OrderByDescending(f => f.Score).ThenByDescending(f => f.Similarity).ThenBy(f => f.Candidate.ToolId, StringComparer.Ordinal)
+            .Take(k).Select(f => (f.Candidate, f.Similarity))];
+    }
+
     /// <summary>Filters, scores and orders candidates whose <see cref="ToolCandidate.FailureDemotion"/> is filled in.</summary>
     public static IReadOnlyList<RankedTool> Rank(RankingRequest request, IEnumerable<ToolCandidate> candidates) =>
         Rank(request, candidates, NegativeTags.Default, static c => c.FailureDemotion);
@@ -130,16 +193,18 @@ public static class ToolRanking
         ArgumentNullException.ThrowIfNull(failureDemotion);
         var scenario = request.ScenarioEmbedding.Span;
         var ranked = new List<RankedTool>();
-        foreach (var candidate in candidates)
+        var eligible = candidates.Where(c => IsEligible(c, request.RequiredTags)).ToList();
+        var forced = eligible.Count > 0 && eligible.All(IsExcluded);
+        foreach (var candidate in eligible)
         {
-            if (!IsEligible(candidate, request.RequiredTags))
+            if (!forced && IsExcluded(candidate))
                 continue;
             var similarity = Similarity(scenario, candidate.DescriptionEmbedding.Span);
             var demotion = failureDemotion(candidate);
             var hits = negativeTags.Hits(request.ScenarioText, candidate.NegativeTags);
             ranked.Add(new RankedTool(
                 candidate.ToolId, similarity, demotion, candidate.Quality, Score(similarity, demotion, candidate.Quality),
-                hits.Count > 0, hits));
+                hits.Count > 0, hits) { Forced = forced, Breaker = candidate.Breaker });
         }
         ranked.Sort(Compare);
         return ranked;

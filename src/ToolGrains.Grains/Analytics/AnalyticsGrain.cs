@@ -71,7 +71,16 @@ public sealed class AnalyticsGrain(
                 .OrderByDescending(s => s.DeprecatedAt).ThenBy(s => s.Descriptor.Id, StringComparer.Ordinal)
                 .Select(s => new DeprecatedTool(s.Descriptor.Id, s.DeprecatedAt, s.Quality, s.FailureCount))],
             [.. statuses.OrderByDescending(s => s.UsageCount).ThenBy(s => s.Descriptor.Id, StringComparer.Ordinal)
-                .Select(s => new ToolUsage(s.Descriptor.Id, s.UsageCount, s.LastUsedAt, s.SuccessCount, s.FailureCount))]);
+                .Select(s => new ToolUsage(s.Descriptor.Id, s.UsageCount, s.LastUsedAt, s.SuccessCount, s.FailureCount))],
+            [.. statuses.OrderBy(s => s.Descriptor.Id, StringComparer.Ordinal).Select(HealthOf)]);
+    }
+
+    private static ToolHealth HealthOf(ToolStatus s)
+    {
+        var calls = s.SuccessCount + s.FailureCount + s.TransientFailureCount;
+        var errorRate = calls == 0 ? 0 : Math.Round((s.FailureCount + s.TransientFailureCount) / (double)calls, 6);
+        return new ToolHealth(s.Descriptor.Id, calls, errorRate, s.TransientFailureCount, s.LatencyP50Ms, s.LatencyP95Ms, s.LatencyP99Ms,
+            s.Breaker?.State ?? "closed", s.Breaker?.Reason, s.Breaker?.LastTransitionAt, s.Competence);
     }
 
     /// <summary>Every listed tool's status, by id; a tool the catalog lists but its grain does not know is skipped.</summary>

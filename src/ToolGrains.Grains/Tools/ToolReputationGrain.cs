@@ -30,6 +30,13 @@ public sealed class ToolReputationState
     [Id(14)] public long FailuresTowardDeprecation { get; set; }
     /// <summary>Batch ids of the usage buffer applied lately, newest last: a redelivered batch is not counted twice.</summary>
     [Id(15)] public List<string> RecentUsageBatches { get; set; } = [];
+    /// <summary>Fed by transient faults only (issue 15).</summary>
+    [Id(16)] public CircuitBreaker Breaker { get; set; } = new();
+    /// <summary>Success and permanent-failure evidence per kind of request (issue 15).</summary>
+    [Id(17)] public CompetenceMemory Competence { get; set; } = new();
+    [Id(18)] public long TransientFailureCount { get; set; }
+    /// <summary>Successes since registration or the last undeprecation: a tool that mostly works is never deprecated.</summary>
+    [Id(19)] public long SuccessesTowardDeprecation { get; set; }
 }
 
 /// <summary>
@@ -54,10 +61,18 @@ public sealed class ReputationStateOptions
     /// <summary>Usage batch ids remembered per tool for redelivery detection. Default 32.</summary>
     public int UsageBatchesRemembered { get; set; } = 32;
 
+    /// <summary>Latest call durations a tool's activation keeps for its latency percentiles. Default 256.</summary>
+    public int LatenciesRemembered { get; set; } = 256;
+
+    /// <summary>Kinds of request shown with their evidence in a status, most calls first. Default 5.</summary>
+    public int CompetenceKindsShown { get; set; } = 5;
+
     public IEnumerable<string> Validate()
     {
         if (MaxQualityHistory < 1) yield return $"ToolGrains:Reputation:MaxQualityHistory must be at least 1, not {MaxQualityHistory}.";
         if (CommonFailuresShown < 0) yield return $"ToolGrains:Reputation:CommonFailuresShown must not be negative, not {CommonFailuresShown}.";
+        if (LatenciesRemembered < 1) yield return $"ToolGrains:Reputation:LatenciesRemembered must be at least 1, not {LatenciesRemembered}.";
+        if (CompetenceKindsShown < 0) yield return $"ToolGrains:Reputation:CompetenceKindsShown must not be negative, not {CompetenceKindsShown}.";
         if (UsageBatchesRemembered < 0) yield return $"ToolGrains:Reputation:UsageBatchesRemembered must not be negative, not {UsageBatchesRemembered}.";
     }
 }
@@ -70,13 +85,24 @@ public sealed class ReputationStateOptions
 public sealed class ToolReputationGrain(
     [PersistentState("tool", StorageNames.Default)] IPersistentState<ToolReputationState> state,
     IOptions<QualityPolicy> policy,
+    IOptions<BreakerPolicy> breakerPolicy,
+    IOptions<CompetencePolicy> competencePolicy,
     IOptions<ReputationStateOptions> limits,
     IEmbeddingGenerator<string, Embedding<float>> embeddings,
     FailureExport failureExport,
     ReputationMetrics metrics,
     [FromKeyedServices(ReputationClock.Key)] TimeProvider time,
+    TimeProvider wallClock,
     ILogger<ToolReputationGrain> logger) : Grain, IToolReputationGrain
 {
+    // A half-open breaker lets one call probe the tool: the first assessment that sees it half-open claims the probe
+    // (until its outcome is recorded, or the tool's timeout passes on the silo's clock); concurrent calls meanwhile
+    // see the breaker open. In memory only: a new activation simply lets the next call probe.
+    private DateTimeOffset? _probeClaimedUntil;
+
+    // Latencies of the latest invoker calls, newest last: this activation's view, not stored (telemetry, not reputation).
+    private readonly Queue<double> _latencies = new();
+
     private ToolReputationState S => state.State;
     private QualityPolicy Policy => policy.Value;
     private string ToolId => this.GetPrimaryKeyString();
@@ -120,14 +146,84 @@ public sealed class ToolReputationGrain(
         if (!FailureSeverities.TryParse(report.Severity, out var severity))
             throw new ToolGrainsException(ErrorCodes.InvalidRequest,
                 $"Unknown severity '{report.Severity}'; expected low, medium or high.", "severity");
-        var embedding = report.ScenarioEmbedding.IsDefaultOrEmpty
-            ? (await embeddings.GenerateAsync([scenario])).Single().Vector
-            : report.ScenarioEmbedding.AsMemory();
-
+        var embedding = await EmbeddingOfAsync(scenario, report.ScenarioEmbedding);
         var now = time.GetUtcNow();
+        var (before, added) = ApplyPermanentFailure(scenario, embedding, RequestKind.Terms(scenario, null), report.ErrorMessage, severity, now);
+        await WriteAsync();
+        await failureExport.ExportAsync(descriptor.Id, scenario, report.ErrorMessage, severity, now, embedding);
+        return new MarkFailureResult(ToolId, before, S.Quality, added,
+            [.. S.NegativeTags.Select(t => t.Tag)], S.FailureCount, S.Deprecated);
+    }
+
+    public async Task RecordOutcomeAsync(ToolOutcomeReport report)
+    {
+        var descriptor = RequireRegistered();
+        ArgumentNullException.ThrowIfNull(report);
+        var scenario = string.IsNullOrWhiteSpace(report.Scenario) ? "" : report.Scenario.Trim();
+        var terms = report.KindTerms.IsDefaultOrEmpty ? RequestKind.Terms(scenario, null) : report.KindTerms;
+        var now = time.GetUtcNow();
+        _probeClaimedUntil = null;
+        if (report.DurationMs is { } duration and >= 0)
+        {
+            _latencies.Enqueue(duration);
+            while (_latencies.Count > limits.Value.LatenciesRemembered) _latencies.Dequeue();
+        }
+        switch (FaultClassifier.Parse(report.ErrorKind))
+        {
+            case null when report.ErrorKind is null:
+            {
+                var embedding = scenario.Length == 0 ? ReadOnlyMemory<float>.Empty : await EmbeddingOfAsync(scenario, report.ScenarioEmbedding);
+                ApplySuccess(now);
+                S.Competence.Record(scenario, embedding.Span, terms, success: true, now, competencePolicy.Value);
+                await WriteAsync();
+                return;
+            }
+            case FaultKind.Transient:
+            {
+                // Down, not unable: the breaker only. No demotion, no negative tag, no failure pattern.
+                S.TransientFailureCount++;
+                TimeSpan? retryAfter = report.RetryAfterSeconds is { } seconds && seconds > 0 && seconds < TimeSpan.MaxValue.TotalSeconds / 2
+                    ? TimeSpan.FromSeconds(seconds) : null;
+                if (S.Breaker.RecordFailure(now, breakerPolicy.Value, report.ErrorMessage, retryAfter))
+                    logger.LogWarning("Circuit breaker of tool {ToolId} opened until {Until}: {Reason}", ToolId, S.Breaker.OpenUntil, S.Breaker.Reason);
+                S.Memory.RecentFailures.Add(new FailureEntry { Scenario = scenario, Error = "transient: " + report.ErrorMessage, Severity = FailureSeverity.None, At = now });
+                var excess = S.Memory.RecentFailures.Count - Policy.MaxRecentFailures;
+                if (excess > 0) S.Memory.RecentFailures.RemoveRange(0, excess);
+                await WriteAsync();
+                return;
+            }
+            case FaultKind.Permanent:
+            {
+                if (scenario.Length == 0)
+                    throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'scenario' is required and must not be blank.", "scenario");
+                if (!FailureSeverities.TryParse(report.Severity ?? "high", out var severity))
+                    throw new ToolGrainsException(ErrorCodes.InvalidRequest,
+                        $"Unknown severity '{report.Severity}'; expected low, medium or high.", "severity");
+                var embedding = await EmbeddingOfAsync(scenario, report.ScenarioEmbedding);
+                ApplyPermanentFailure(scenario, embedding, terms, report.ErrorMessage, severity, now);
+                await WriteAsync();
+                await failureExport.ExportAsync(descriptor.Id, scenario, report.ErrorMessage, severity, now, embedding);
+                return;
+            }
+            default:
+                throw new ToolGrainsException(ErrorCodes.InvalidRequest,
+                    $"Unknown error kind '{report.ErrorKind}'; expected transient or permanent, or none for a success.", "error_kind");
+        }
+    }
+
+    private async Task<ReadOnlyMemory<float>> EmbeddingOfAsync(string scenario, ImmutableArray<float> given) =>
+        given.IsDefaultOrEmpty ? (await embeddings.GenerateAsync([scenario])).Single().Vector : given.AsMemory();
+
+    /// <summary>A failure the tool is blamed for: demotion, failure pattern, negative tags, competence, deprecation.
+    /// The tool answered, so its breaker counts a working call.</summary>
+    private (double Before, ImmutableArray<string> Added) ApplyPermanentFailure(
+        string scenario, ReadOnlyMemory<float> embedding, IReadOnlyList<string> terms, string? error, FailureSeverity severity, DateTimeOffset now)
+    {
         var before = S.Quality;
         S.Quality = Policy.QualityAfterFailure(S.Quality, severity);
-        S.Memory.Record(scenario, embedding.Span, report.ErrorMessage, severity, now, Policy);
+        S.Memory.Record(scenario, embedding.Span, error, severity, now, Policy);
+        S.Competence.Record(scenario, embedding.Span, terms, success: false, now, competencePolicy.Value);
+        S.Breaker.RecordSuccess(now, breakerPolicy.Value);
         S.FailureCount++;
         S.FailuresTowardDeprecation++;
         S.LastFailureAt = now;
@@ -135,42 +231,89 @@ public sealed class ToolReputationGrain(
         foreach (var tag in Core.Reputation.NegativeTags.Default.Derive(scenario))
         {
             if (S.NegativeTags.Any(t => t.Tag == tag)) continue;
-            S.NegativeTags.Add(new NegativeTagRecord(tag, now, scenario, report.ErrorMessage));
+            S.NegativeTags.Add(new NegativeTagRecord(tag, now, scenario, error));
             added.Add(tag);
         }
         AddHistory(now, "failure:" + severity.ToProtocolName());
-        if (!S.Deprecated && Policy.ShouldDeprecate(S.FailuresTowardDeprecation, S.Quality))
+        // Deprecation also needs the tool to fail more than it works: one kind it cannot do does not deprecate
+        // a tool that serves the others (and a deprecated tool is still tried when nothing else carries the tags).
+        var calls = S.FailuresTowardDeprecation + S.SuccessesTowardDeprecation;
+        var successShare = calls == 0 ? 0 : S.SuccessesTowardDeprecation / (double)calls;
+        if (!S.Deprecated && Policy.ShouldDeprecate(S.FailuresTowardDeprecation, S.Quality) && successShare < Policy.DeprecationQuality)
         {
             S.Deprecated = true;
             S.DeprecatedAt = now;
             AddHistory(now, "deprecated");
             logger.LogWarning("Tool {ToolId} deprecated: {Failures} failures, quality {Quality}", ToolId, S.FailureCount, S.Quality);
         }
-        await WriteAsync();
-        await failureExport.ExportAsync(descriptor.Id, scenario, report.ErrorMessage, severity, now, embedding);
-        return new MarkFailureResult(ToolId, before, S.Quality, added.ToImmutable(),
-            [.. S.NegativeTags.Select(t => t.Tag)], S.FailureCount, S.Deprecated);
+        return (before, added.ToImmutable());
+    }
+
+    private double ApplySuccess(DateTimeOffset now)
+    {
+        var before = S.Quality;
+        S.Quality = Policy.QualityAfterSuccess(S.Quality, S.RegisteredQuality);
+        S.SuccessCount++;
+        S.SuccessesTowardDeprecation++;
+        if (S.Breaker.RecordSuccess(now, breakerPolicy.Value))
+            logger.LogInformation("Circuit breaker of tool {ToolId} closed", ToolId);
+        if (S.Quality != before) AddHistory(now, "success");
+        return before;
     }
 
     public async Task<RecordSuccessResult> RecordSuccessAsync()
     {
         RequireRegistered();
-        var before = S.Quality;
-        S.Quality = Policy.QualityAfterSuccess(S.Quality, S.RegisteredQuality);
-        S.SuccessCount++;
-        if (S.Quality != before) AddHistory(time.GetUtcNow(), "success");
+        var now = time.GetUtcNow();
+        var before = ApplySuccess(now);
+        S.Competence.Record("", ReadOnlySpan<float>.Empty, [], success: true, now, competencePolicy.Value);
         await WriteAsync();
         return new RecordSuccessResult(ToolId, before, S.Quality, S.SuccessCount);
     }
 
-    public Task<ToolAssessment> AssessScenarioAsync(ImmutableArray<float> scenarioEmbedding, string? scenarioText)
+    public Task ReleaseProbeAsync()
+    {
+        _probeClaimedUntil = null;
+        return Task.CompletedTask;
+    }
+
+    public Task<ToolAssessment> AssessScenarioAsync(ImmutableArray<float> scenarioEmbedding, string? scenarioText) =>
+        AssessRequestAsync(scenarioEmbedding, scenarioText, [.. RequestKind.Terms(scenarioText, null)]);
+
+    /// <summary>
+    /// The failure memory's demotion, scaled by the share of failures in the kind's evidence
+    /// (<see cref="CompetenceEstimate.DemotionShare"/>: 1 without evidence), the competence estimate for the
+    /// kind, and the breaker's state and health.
+    /// </summary>
+    public Task<ToolAssessment> AssessRequestAsync(ImmutableArray<float> scenarioEmbedding, string? scenarioText, ImmutableArray<string> kindTerms, bool claimProbe = false)
     {
         RequireRegistered();
+        var now = time.GetUtcNow();
+        var terms = kindTerms.IsDefault ? [] : kindTerms;
         var assessment = scenarioEmbedding.IsDefaultOrEmpty
             ? FailureAssessment.None
-            : S.Memory.Assess(scenarioEmbedding.AsSpan(), time.GetUtcNow(), Policy, scenarioText);
+            : S.Memory.Assess(scenarioEmbedding.AsSpan(), now, Policy, scenarioText);
+        var competence = S.Competence.Estimate(scenarioEmbedding.AsSpan(), terms, S.RegisteredQuality, now, competencePolicy.Value);
+        var breaker = breakerPolicy.Value;
+        var state = S.Breaker.StateAt(now);
+        var excluded = S.Breaker.IsExcludedAt(now);
+        if (claimProbe && state == BreakerState.HalfOpen && !excluded)
+        {
+            var wall = wallClock.GetUtcNow();
+            if (_probeClaimedUntil is { } claimed && wall < claimed)
+            {
+                state = BreakerState.Open; // another call is probing it
+                excluded = true;
+            }
+            else
+            {
+                _probeClaimedUntil = wall + TimeSpan.FromSeconds(Math.Clamp(S.Descriptor!.TimeoutSeconds, 1, 120));
+            }
+        }
         return Task.FromResult(new ToolAssessment(ToolId, S.Quality, [.. S.NegativeTags.Select(t => t.Tag)], S.Deprecated,
-            assessment.SimilarFailures, assessment.Demotion, Math.Round(assessment.BestSimilarity, 6)));
+            assessment.SimilarFailures, Math.Round(assessment.Demotion * competence.DemotionShare, 6), Math.Round(assessment.BestSimilarity, 6),
+            competence.Kind, competence.Tool, competence.Proven, S.Breaker.HealthAt(now, breaker),
+            CircuitBreaker.NameOf(state), excluded));
     }
 
     public Task<ToolStatus> GetStatusAsync() => Task.FromResult(Status(RequireRegistered()));
@@ -183,6 +326,7 @@ public sealed class ToolReputationGrain(
             S.Deprecated = false;
             S.DeprecatedAt = null;
             S.FailuresTowardDeprecation = 0;
+            S.SuccessesTowardDeprecation = 0;
             AddHistory(time.GetUtcNow(), "undeprecated");
             await WriteAsync();
         }
@@ -215,7 +359,28 @@ public sealed class ToolReputationGrain(
         [.. S.Memory.RecentFailures.AsEnumerable().Reverse().Select(f => new RecentFailure(f.Scenario, f.Error, f.Severity.ToProtocolName(), f.At))],
         [.. S.Memory.CommonPatterns(limits.Value.CommonFailuresShown).Select(p => new FailurePatternSummary(
             p.RepresentativeScenario, p.LatestScenario, p.LatestError, p.Count, p.FirstSeen, p.LastSeen, [.. p.Domains]))],
-        [.. S.QualityHistory]);
+        [.. S.QualityHistory],
+        BreakerStatusOf(S.Breaker, time.GetUtcNow(), breakerPolicy.Value),
+        S.TransientFailureCount,
+        S.Competence.Estimate(ReadOnlySpan<float>.Empty, [], S.RegisteredQuality, time.GetUtcNow(), competencePolicy.Value).Tool,
+        [.. S.Competence.Kinds.OrderByDescending(k => k.Count).ThenByDescending(k => k.LastSeen).Take(limits.Value.CompetenceKindsShown)
+            .Select(k => new CompetenceSummary(k.Scenario, [.. k.Terms], Math.Round(k.Successes, 3), Math.Round(k.Failures, 3), k.Count, k.LastSeen))],
+        Percentile(0.50), Percentile(0.95), Percentile(0.99));
+
+    private double? Percentile(double q)
+    {
+        if (_latencies.Count == 0) return null;
+        var sorted = _latencies.Order().ToArray();
+        return Math.Round(sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)], 3);
+    }
+
+    internal static BreakerStatus BreakerStatusOf(CircuitBreaker b, DateTimeOffset now, BreakerPolicy policy)
+    {
+        var state = b.StateAt(now);
+        return new BreakerStatus(CircuitBreaker.NameOf(state), b.Reason, b.LastTransitionAt,
+            state == BreakerState.Open ? b.OpenUntil : null, b.ConsecutiveFailures, Math.Round(b.FailureRate, 6), b.TotalOpens,
+            b.RetryAfterUntil is { } until && until > now ? until : null, b.HealthAt(now, policy));
+    }
 
     private void AddHistory(DateTimeOffset at, string reason)
     {

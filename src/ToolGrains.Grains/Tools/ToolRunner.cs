@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using ToolGrains.Core.Protocol;
 using ToolGrains.Grains.Security;
+using ToolGrains.Core.Reputation;
 
 namespace ToolGrains.Grains.Tools;
 
@@ -113,8 +114,9 @@ public sealed class ToolRunner(IEnumerable<IBuiltinTool> builtins, IOptions<Tool
         var started = time.GetTimestamp();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(tool.TimeoutSeconds));
-        ToolCallResult Result(ToolOutcome outcome, string? result, string? error) =>
-            new(tool.Id, outcome, result, error, time.GetElapsedTime(started).TotalMilliseconds);
+        ToolCallResult Result(ToolOutcome outcome, string? result, string? error, FaultKind kind = FaultKind.None, TimeSpan? retryAfter = null) =>
+            new(tool.Id, outcome, result, error, time.GetElapsedTime(started).TotalMilliseconds, kind.ToProtocolName(),
+                retryAfter is { } r ? Math.Round(r.TotalSeconds, 3) : null);
         try
         {
             var output = tool.Kind switch
@@ -124,24 +126,37 @@ public sealed class ToolRunner(IEnumerable<IBuiltinTool> builtins, IOptions<Tool
                 _ => await RunProcessAsync(tool, inputJson, timeout.Token),
             };
             if (!JsonText.IsValid(output))
-                return Result(ToolOutcome.Failure, null, output.Length == 0 ? "The tool returned no output." : $"The tool returned output that is not JSON: {Shorten(output, 200)}");
+                return Result(ToolOutcome.Failure, null, output.Length == 0 ? "The tool returned no output." : $"The tool returned output that is not JSON: {Shorten(output, 200)}", FaultKind.Permanent);
             return Result(ToolOutcome.Success, output, null);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            return Result(ToolOutcome.Timeout, null, $"Timed out after {tool.TimeoutSeconds:0.###} s.");
+            return Result(ToolOutcome.Timeout, null, $"Timed out after {tool.TimeoutSeconds:0.###} s.", FaultKind.Transient);
         }
         catch (ToolBadRequestException ex)
         {
-            return Result(ToolOutcome.BadRequest, null, ex.Message);
+            return Result(ToolOutcome.BadRequest, null, ex.Message, FaultKind.CallerError);
+        }
+        catch (ToolFaultException ex) when (ex.Kind == FaultKind.CallerError)
+        {
+            return Result(ToolOutcome.BadRequest, null, ex.Message, FaultKind.CallerError);
+        }
+        catch (ToolFaultException ex)
+        {
+            return Result(ToolOutcome.Failure, null, ex.Message, ex.Kind is FaultKind.None ? FaultKind.Permanent : ex.Kind, ex.RetryAfter);
         }
         catch (ToolFailedException ex)
         {
-            return Result(ToolOutcome.Failure, null, ex.Message);
+            return Result(ToolOutcome.Failure, null, ex.Message, FaultKind.Permanent);
+        }
+        catch (HttpRequestException ex)
+        {
+            // No answer at all (connection refused or reset, DNS): the tool is unreachable, not unable.
+            return Result(ToolOutcome.Failure, null, $"{ex.GetType().Name}: {ex.Message}", FaultKind.Transient);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return Result(ToolOutcome.Failure, null, $"{ex.GetType().Name}: {ex.Message}");
+            return Result(ToolOutcome.Failure, null, $"{ex.GetType().Name}: {ex.Message}", FaultKind.Permanent);
         }
     }
 
@@ -164,11 +179,19 @@ public sealed class ToolRunner(IEnumerable<IBuiltinTool> builtins, IOptions<Tool
         if ((int)response.StatusCode is >= 300 and < 400)
             throw new ToolFailedException($"HTTP {(int)response.StatusCode}: HTTP tools never follow redirects (to {response.Headers.Location}).");
         var body = await ReadLimitedAsync(await response.Content.ReadAsStreamAsync(ct), ct);
-        if ((int)response.StatusCode is >= 400 and < 500 and not 408 and not 429)
-            throw new ToolBadRequestException($"HTTP {(int)response.StatusCode}: {Shorten(body, options.Value.MaxErrorChars)}");
-        if (!response.IsSuccessStatusCode)
-            throw new ToolFailedException($"HTTP {(int)response.StatusCode}: {Shorten(body, options.Value.MaxErrorChars)}");
-        return body;
+        var kind = FaultClassifier.OfHttpStatus((int)response.StatusCode);
+        if (kind == FaultKind.None) return body;
+        var message = $"HTTP {(int)response.StatusCode}: {Shorten(body, options.Value.MaxErrorChars)}";
+        if (kind == FaultKind.CallerError) throw new ToolBadRequestException(message);
+        // The body may say more precisely (the JSON error of the executable contract); the status decides otherwise.
+        var named = FaultClassifier.ParseErrorJson(body);
+        var retryAfter = response.Headers.RetryAfter switch
+        {
+            { Delta: { } delta } => delta,
+            { Date: { } date } => date > time.GetUtcNow() ? date - time.GetUtcNow() : TimeSpan.Zero,
+            _ => named?.RetryAfter,
+        };
+        throw new ToolFaultException(named?.Kind ?? kind, message, retryAfter);
     }
 
     private async Task<string> RunProcessAsync(ToolDescriptor tool, string inputJson, CancellationToken ct)
@@ -217,7 +240,13 @@ public sealed class ToolRunner(IEnumerable<IBuiltinTool> builtins, IOptions<Tool
             await process.WaitForExitAsync(ct);
             var errorTail = await stderr;
             if (process.ExitCode != 0)
-                throw new ToolFailedException($"Exit code {process.ExitCode}: {(errorTail.Length > 0 ? errorTail.Trim() : "(no stderr)")}");
+            {
+                // The kind: a JSON error on stdout names it; otherwise the exit code (75, 69 transient; 64 the caller's).
+                var named = FaultClassifier.ParseErrorJson(output);
+                var detail = errorTail.Length > 0 ? errorTail.Trim() : named?.Message ?? "(no stderr)";
+                throw new ToolFaultException(named?.Kind ?? FaultClassifier.OfExitCode(process.ExitCode),
+                    $"Exit code {process.ExitCode}: {detail}", named?.RetryAfter);
+            }
             return output;
         }
         finally
@@ -261,3 +290,13 @@ public sealed class ToolRunner(IEnumerable<IBuiltinTool> builtins, IOptions<Tool
 }
 
 internal sealed class ToolFailedException(string message) : Exception(message);
+
+/// <summary>A failure whose kind the tool said (or its exit code or HTTP status told); a built-in tool throws it to say
+/// that it is down (<see cref="FaultKind.Transient"/>, with an optional retry delay) or cannot do the request
+/// (<see cref="FaultKind.Permanent"/>).</summary>
+public sealed class ToolFaultException(FaultKind kind, string message, TimeSpan? retryAfter = null) : Exception(message)
+{
+    public FaultKind Kind { get; } = kind;
+
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+}

@@ -112,3 +112,38 @@ public sealed class ToolRankingTests
         Assert.Equal(0, Assert.Single(ranked).Similarity);
     }
 }
+
+public sealed class ToolRankingExclusionTests
+{
+    private static ToolCandidate Tool(string id, double quality, params string[] tags) => new(id, tags, new float[] { 1, 0 }) { Quality = quality };
+
+    private static readonly RankingRequest Request = new("convert the image", new float[] { 1, 0 }, ["image"]);
+
+    [Fact]
+    public void Deprecated_and_open_tools_are_skipped_while_another_candidate_remains()
+    {
+        var ranked = ToolRanking.Rank(Request,
+        [
+            Tool("deprecated", 1, "image") with { Deprecated = true },
+            Tool("open", 0.9, "image") with { Excluded = true, Breaker = "open" },
+            Tool("working", 0.2, "image"),
+        ]);
+        var only = Assert.Single(ranked);
+        Assert.Equal("working", only.ToolId);
+        Assert.False(only.Forced);
+    }
+
+    [Fact]
+    public void When_every_candidate_is_excluded_all_are_ranked_best_estimate_first_and_marked_forced()
+    {
+        var ranked = ToolRanking.Rank(Request,
+        [
+            Tool("deprecated", 0.1, "image") with { Deprecated = true },
+            Tool("open", 0.6, "image") with { Excluded = true, Breaker = "open" },
+            Tool("other_tag", 1, "audio"),
+        ]);
+        Assert.Equal(["open", "deprecated"], ranked.Select(r => r.ToolId));
+        Assert.All(ranked, r => Assert.True(r.Forced));
+        Assert.Equal("open", ranked[0].Breaker);
+    }
+}

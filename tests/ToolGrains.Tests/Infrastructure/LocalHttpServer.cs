@@ -9,7 +9,7 @@ public sealed class LocalHttpServer : IAsyncDisposable
     private readonly HttpListener _listener = new();
     private readonly Task _loop;
     private readonly Dictionary<string, (int Status, string Body, TimeSpan Delay)> _routes = [];
-    private readonly Dictionary<string, string> _redirects = [];
+    private readonly Dictionary<string, Dictionary<string, string>> _headers = [];
 
     public LocalHttpServer()
     {
@@ -24,6 +24,20 @@ public sealed class LocalHttpServer : IAsyncDisposable
     /// <summary>Request bodies received, in order, by path.</summary>
     public List<(string Path, string Body)> Received { get; } = [];
 
+    /// <summary>When each request arrived (wall clock), in the order of <see cref="Received"/>.</summary>
+    public List<(string Path, DateTime At)> ReceivedAt { get; } = [];
+
+    /// <summary>Extra response headers of a path (such as <c>Retry-After</c>); null removes them.</summary>
+    public LocalHttpServer Headers(string path, Dictionary<string, string>? headers)
+    {
+        lock (_routes)
+        {
+            if (headers is null) _headers.Remove("/" + path);
+            else _headers["/" + path] = headers;
+        }
+        return this;
+    }
+
     public string Url(string path) => $"http://127.0.0.1:{Port}/{path}";
 
     public LocalHttpServer Route(string path, int status, string body, TimeSpan? delay = null)
@@ -33,15 +47,8 @@ public sealed class LocalHttpServer : IAsyncDisposable
     }
 
     /// <summary>Answers <paramref name="path"/> with a 302 to <paramref name="location"/>.</summary>
-    public LocalHttpServer Redirect(string path, string location)
-    {
-        lock (_routes)
-        {
-            _routes["/" + path] = (302, "{}", TimeSpan.Zero);
-            _redirects["/" + path] = location;
-        }
-        return this;
-    }
+    public LocalHttpServer Redirect(string path, string location) =>
+        Route(path, 302, "{}").Headers(path, new() { ["Location"] = location });
 
     private async Task LoopAsync()
     {
@@ -61,17 +68,23 @@ public sealed class LocalHttpServer : IAsyncDisposable
             using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
             var body = await reader.ReadToEndAsync();
             var path = context.Request.Url!.AbsolutePath;
-            lock (Received) Received.Add((path, body));
+            lock (Received)
+            {
+                Received.Add((path, body));
+                ReceivedAt.Add((path, DateTime.UtcNow));
+            }
             (int Status, string Body, TimeSpan Delay) route;
-            lock (_routes) route = _routes.TryGetValue(path, out var r) ? r : (404, """{"error":"no route"}""", TimeSpan.Zero);
+            Dictionary<string, string>? headers;
+            lock (_routes)
+            {
+                route = _routes.TryGetValue(path, out var r) ? r : (404, """{"error":"no route"}""", TimeSpan.Zero);
+                headers = _headers.TryGetValue(path, out var h) ? h : null;
+            }
             if (route.Delay > TimeSpan.Zero) await Task.Delay(route.Delay);
             var bytes = Encoding.UTF8.GetBytes(route.Body);
             context.Response.StatusCode = route.Status;
-            lock (_routes)
-            {
-                if (_redirects.TryGetValue(path, out var location)) context.Response.RedirectLocation = location;
-            }
             context.Response.ContentType = "application/json";
+            foreach (var (name, value) in headers ?? []) context.Response.Headers[name] = value;
             await context.Response.OutputStream.WriteAsync(bytes);
             context.Response.Close();
         }

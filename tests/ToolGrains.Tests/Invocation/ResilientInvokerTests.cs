@@ -26,7 +26,9 @@ public sealed class ResilientInvokerTests(InvokerClusterFixture fixture)
         Assert.Equal("offline_translator", result.ToolId);
         Assert.Equal(["nmt_translator", "google_translate", "offline_translator"], result.Attempts.Select(a => a.ToolId));
         Assert.Equal([AttemptOutcomes.Failure, AttemptOutcomes.Timeout, AttemptOutcomes.Success], result.Attempts.Select(a => a.Outcome));
-        Assert.Equal(["high", "medium", null], result.Attempts.Select(a => a.Severity));
+        // The timeout is transient: it feeds google's breaker, not its quality (issue 15).
+        Assert.Equal(["high", "none", null], result.Attempts.Select(a => a.Severity));
+        Assert.Equal(["permanent", "transient", null], result.Attempts.Select(a => a.ErrorKind));
         Assert.Contains("API key missing", result.Attempts[0].Error);
         Assert.Equal("Bonjour monde", JsonDocument.Parse(result.ResultJson!).RootElement.GetProperty("translation").GetString());
         Assert.True(result.Attempts.Zip(result.Attempts.Skip(1)).All(p => p.First.Score >= p.Second.Score), "tried in descending score");
@@ -38,8 +40,10 @@ public sealed class ResilientInvokerTests(InvokerClusterFixture fixture)
         Assert.Equal("high", Assert.Single(nmt.RecentFailures).Severity);
         Assert.Equal("translate english to french", nmt.RecentFailures[0].Scenario);
         var google = await fixture.Tool("google_translate").GetStatusAsync();
-        Assert.Equal(0.80, google.Quality, 6);
-        Assert.Equal("medium", Assert.Single(google.RecentFailures).Severity);
+        Assert.Equal(0.85, google.Quality, 6);
+        Assert.Equal((0, 1), (google.FailureCount, google.TransientFailureCount));
+        Assert.Equal("none", Assert.Single(google.RecentFailures).Severity);
+        Assert.Empty(google.NegativeTags);
         // The success is recorded just after the answer, off its path.
         Assert.True(await Repo.WaitUntilAsync(async () => (await fixture.Tool("offline_translator").GetStatusAsync()).SuccessCount == 1, TimeSpan.FromSeconds(10)));
         Assert.Empty((await fixture.Tool("offline_translator").GetStatusAsync()).RecentFailures);
@@ -82,7 +86,9 @@ public sealed class ResilientInvokerTests(InvokerClusterFixture fixture)
         var demoted = after[^1];
         Assert.True(demoted.NegativeTagHit);
         Assert.Equal("not-for-javascript", Assert.Single(demoted.MatchedNegativeTags));
-        Assert.Equal(0.80, demoted.Quality, 6);
+        // The ranking's quality is the estimate for this kind of request: one JavaScript failure brings the declared
+        // 0.9 to 2·(9/11)/3 ≈ 0.55 for JavaScript, and the tool-wide estimate only to 9/11 ≈ 0.82.
+        Assert.InRange(demoted.Quality, 0.5, 0.6);
         Assert.InRange(demoted.FailureDemotion, 0.29, 0.41); // a similar past failure: 0.3 (decaying with time), more for repeats
 
         // Python code still goes to the Python analyzer: the lesson was about JavaScript.
@@ -179,12 +185,12 @@ public sealed class ResilientInvokerTests(InvokerClusterFixture fixture)
         Assert.Equal(5, result.Attempts.Length);
         var byTool = result.Attempts.ToDictionary(a => a.ToolId[..a.ToolId.IndexOf('_')]);
         Assert.Contains("more than", byTool["gigabytes"].Error);
-        Assert.Equal((AttemptOutcomes.Timeout, "medium"), (byTool["hangs"].Outcome, byTool["hangs"].Severity));
+        Assert.Equal((AttemptOutcomes.Timeout, "none", "transient"), (byTool["hangs"].Outcome, byTool["hangs"].Severity, byTool["hangs"].ErrorKind));
         Assert.Contains("not JSON", byTool["invalid"].Error);
         Assert.Contains("no output", byTool["silent"].Error);
         Assert.All(new[] { "gigabytes", "invalid", "silent" }, t => Assert.Equal((AttemptOutcomes.Failure, "high"), (byTool[t].Outcome, byTool[t].Severity)));
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(60), $"took {started.Elapsed}");
-        Assert.Equal(0.95, (await fixture.Tool("hangs_" + tag).GetStatusAsync()).Quality, 6);
+        Assert.Equal(1.0, (await fixture.Tool("hangs_" + tag).GetStatusAsync()).Quality, 6); // a timeout is transient: breaker only
         Assert.Equal(0.90, (await fixture.Tool("silent_" + tag).GetStatusAsync()).Quality, 6);
     }
 

@@ -245,6 +245,41 @@ public sealed class ToolRunnerTests
 
         var refused = await _runner.RunAsync(new ToolDescriptor("gone", "1", "gone", [], 1, ToolKind.Http, $"http://127.0.0.1:{Repo.FreePort()}/x", [], 5, null, "{}"), "{}");
         Assert.Equal(ToolOutcome.Failure, refused.Outcome);
+        Assert.Equal("transient", refused.ErrorKind);
+        Assert.Equal(("invalid_request", "transient", "permanent", "transient"), (bad.ErrorKind, broken.ErrorKind, (await _runner.RunAsync(Http("notjson"), "{}")).ErrorKind, slow.ErrorKind));
+    }
+
+    [Fact]
+    public async Task Http_error_kinds_follow_the_status_and_retry_after_is_read()
+    {
+        await using var server = new LocalHttpServer()
+            .Route("limited", 429, """{"error":"slow down"}""")
+            .Headers("limited", new() { ["Retry-After"] = "3" })
+            .Route("unsupported", 415, """{"error":"webp is not supported"}""")
+            .Route("unimplemented", 501, "no")
+            .Route("said", 500, """{"error":{"kind":"permanent","message":"cannot convert BTC"}}""");
+        ToolDescriptor Http(string path) => new(path, "1", path, [], 1, ToolKind.Http, server.Url(path), [], 5, null, "{}");
+
+        var limited = await _runner.RunAsync(Http("limited"), "{}");
+        Assert.Equal((ToolOutcome.Failure, "transient", (double?)3), (limited.Outcome, limited.ErrorKind, limited.RetryAfterSeconds));
+        Assert.Equal((ToolOutcome.Failure, "permanent"), ((await _runner.RunAsync(Http("unsupported"), "{}")).Outcome, (await _runner.RunAsync(Http("unsupported"), "{}")).ErrorKind));
+        Assert.Equal("permanent", (await _runner.RunAsync(Http("unimplemented"), "{}")).ErrorKind);
+        Assert.Equal("permanent", (await _runner.RunAsync(Http("said"), "{}")).ErrorKind); // the JSON error field overrides the status
+    }
+
+    [Theory]
+    [InlineData("exit 1", "permanent", null)]
+    [InlineData("echo busy >&2; exit 75", "transient", null)]
+    [InlineData("exit 69", "transient", null)]
+    [InlineData("exit 64", "invalid_request", null)]
+    [InlineData("echo '{\"error\":{\"kind\":\"transient\",\"message\":\"quota\",\"retry_after_seconds\":2}}'; exit 1", "transient", 2.0)]
+    [InlineData("echo '{\"error\":{\"kind\":\"permanent\",\"message\":\"webp is not supported\"}}'; exit 3", "permanent", null)]
+    public async Task Executables_say_the_error_kind_by_exit_code_or_a_json_error(string body, string kind, double? retryAfter)
+    {
+        var result = await _runner.RunAsync(Script(body), "{}");
+        Assert.NotEqual(ToolOutcome.Success, result.Outcome);
+        Assert.Equal((kind, retryAfter), (result.ErrorKind, result.RetryAfterSeconds));
+        if (kind == "invalid_request") Assert.Equal(ToolOutcome.BadRequest, result.Outcome);
     }
 
     [Fact]

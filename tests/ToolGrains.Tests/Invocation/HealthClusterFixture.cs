@@ -1,0 +1,96 @@
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.TestingHost;
+using ToolGrains.Core.Reputation;
+using ToolGrains.Grains.Tools;
+using ToolGrains.Hosting;
+using ToolGrains.Tests.Infrastructure;
+
+namespace ToolGrains.Tests.Invocation;
+
+/// <summary>
+/// A cluster for tool health (issue 15): the real MiniLM embedder, SQLite in a temp folder, a fake reputation clock the
+/// tests move one second per call (so breaker cool-downs are counted in calls), short breaker cool-downs (1 s doubling
+/// to at most 4 s) and a built-in <c>health_oracle</c> tool that refuses the input kinds its settings name.
+/// </summary>
+public sealed class HealthClusterFixture : IAsyncLifetime
+{
+    private InProcessTestCluster? _cluster;
+
+    public string DataDir { get; } = Repo.NewTempDir("health");
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 6, 1, 12, 0, 0, TimeSpan.Zero));
+    public IClusterClient Client => _cluster!.Client;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.Options.ServiceId = "health-" + Guid.NewGuid().ToString("N")[..8];
+        var dataDir = DataDir;
+        var clock = Clock;
+        var section = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["ToolGrains:Reputation:Breaker:BaseCooldown"] = "00:00:01",
+                ["ToolGrains:Reputation:Breaker:MaxCooldown"] = "00:00:04",
+                ["ToolGrains:Reputation:Breaker:ConsecutiveFailures"] = "3",
+            })
+            .Build().GetSection("ToolGrains");
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.UseToolGrainsStorage(new ToolGrainsOptions { DataDir = dataDir });
+            silo.Services.AddKeyedSingleton<TimeProvider>(ReputationClock.Key, clock);
+            silo.Services.AddSingleton<IBuiltinTool, HealthOracleTool>();
+            silo.AddToolGrainsServices(section);
+        });
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_cluster is not null) await _cluster.DisposeAsync();
+    }
+
+    public IToolReputationGrain Tool(string id) => Client.GetGrain<IToolReputationGrain>(id);
+
+    public async Task<JsonElement> CallAsync(string tool, object request)
+    {
+        var response = await Client.GetGrain<IProtocolGrain>(0).CallAsync(tool, request as string ?? JsonSerializer.Serialize(request));
+        return JsonDocument.Parse(response.Json).RootElement;
+    }
+
+    public Task RegisterAsync(ToolDescriptor descriptor) => Client.GetGrain<IToolCatalogGrain>("default").RegisterAsync(descriptor);
+
+    /// <summary>A <c>health_oracle</c> tool that refuses (permanently) inputs whose <c>format</c> is in <paramref name="failsOn"/>.</summary>
+    public Task RegisterOracleAsync(string id, string description, string tag, double quality = 0.9, params string[] failsOn) =>
+        RegisterAsync(new ToolDescriptor(id, "1.0.0", description, [tag], quality, ToolKind.Builtin, HealthOracleTool.ToolName, [], 10, null,
+            JsonSerializer.Serialize(new { fails_on = failsOn })));
+
+    public Task RegisterHttpAsync(string id, string description, string tag, string url, double quality = 0.9) =>
+        RegisterAsync(new ToolDescriptor(id, "1.0.0", description, [tag], quality, ToolKind.Http, url, [], 5, null, "{}"));
+
+    /// <summary>Refuses, as a permanent failure, an input whose <c>format</c> its <c>settings.fails_on</c> lists.</summary>
+    private sealed class HealthOracleTool : IBuiltinTool
+    {
+        public const string ToolName = "health_oracle";
+
+        public string Name => ToolName;
+
+        public Task<string> InvokeAsync(ToolDescriptor descriptor, JsonElement input, CancellationToken cancellationToken)
+        {
+            var format = input.TryGetProperty("format", out var f) ? f.GetString() : null;
+            var failsOn = JsonDocument.Parse(descriptor.SettingsJson).RootElement.GetProperty("fails_on").EnumerateArray().Select(e => e.GetString());
+            if (failsOn.Contains(format))
+                throw new ToolFaultException(FaultKind.Permanent, $"UnsupportedInputError: {format} is not supported");
+            return Task.FromResult(JsonSerializer.Serialize(new { ok = true, tool = descriptor.Id, format }));
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class HealthCollection : ICollectionFixture<HealthClusterFixture>
+{
+    public const string Name = "health";
+}
