@@ -15,13 +15,15 @@ public static class ErrorCodes
     public const string Internal = "internal_error";
     /// <summary>A chat model endpoint (spec plan) did not answer: not the caller's request at fault.</summary>
     public const string ModelUnavailable = "model_unavailable";
+    /// <summary>The database did not answer: nothing was acknowledged, and the same request may be retried.</summary>
+    public const string StorageUnavailable = "storage_unavailable";
 
-    /// <summary>Process exit code for an error code: 2 bad request, 3 not found, 4 cluster unreachable, 1 anything else.</summary>
+    /// <summary>Process exit code for an error code: 2 bad request, 3 not found, 4 cluster unreachable, 1 anything else (including a retriable storage_unavailable).</summary>
     public static int ExitCode(string code) => code switch
     {
         ToolNotFound or FileNotFound => 3,
         ClusterUnreachable => 4,
-        Internal or ModelUnavailable => 1,
+        Internal or ModelUnavailable or StorageUnavailable => 1,
         _ => 2,
     };
 }

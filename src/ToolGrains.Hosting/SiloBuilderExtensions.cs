@@ -92,7 +92,7 @@ public static class SiloBuilderExtensions
         return silo;
     }
 
-    /// <summary>Grain storage (provider <see cref="StorageNames.Default"/>) and reminders of the profile.</summary>
+    /// <summary>Grain storage (provider <see cref="StorageNames.Default"/>), reminders and the buffers' item store of the profile.</summary>
     public static ISiloBuilder UseToolGrainsStorage(this ISiloBuilder silo, ToolGrainsOptions options)
     {
         if (options.IsPostgres)
@@ -110,6 +110,8 @@ public static class SiloBuilderExtensions
                 o.Invariant = NpgsqlInvariant;
                 o.ConnectionString = options.ConnectionString;
             });
+            silo.Services.AddSingleton<ToolGrains.Core.Buffers.IBufferStore>(sp =>
+                new PostgresBufferStore(options.ConnectionString!, sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
         }
         else
         {

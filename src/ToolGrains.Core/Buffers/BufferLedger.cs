@@ -63,13 +63,13 @@ public sealed class BufferLedger
 
     public string BatchIdOf(long number) => $"{BufferId}:{number}";
 
-    /// <summary>Stores new settings; nothing else changes.</summary>
-    public BufferChange Configure(BufferSealMode mode, int maxSize, double flushIntervalSeconds, string? passThroughTool)
-    {
+    /// <summary>New settings, stored with the next change (settings arrive with a write).</summary>
+    public void Configure(BufferSealMode mode, int maxSize, double flushIntervalSeconds, string? passThroughTool) =>
         (Record.Mode, Record.MaxSize, Record.FlushIntervalSeconds, Record.PassThroughTool, Record.Configured) =
             (mode, maxSize, flushIntervalSeconds, passThroughTool, true);
-        return Change([], [], null, false);
-    }
+
+    /// <summary>Whether <paramref name="batch"/> is still the oldest sealed batch (a clear may have dropped it).</summary>
+    public bool IsNext(LedgerBatch batch) => _sealed.TryPeek(out var head) && ReferenceEquals(head, batch);
 
     /// <summary>Appends <paramref name="items"/> and seals what the mode asks for: every full batch (batched) or everything (immediate).</summary>
     public (BufferChange Change, IReadOnlyList<LedgerBatch> Sealed) Append(IReadOnlyList<string> items)
