@@ -199,6 +199,7 @@ public static class SiloBuilderExtensions
         services.TryAddKeyedSingleton<TimeProvider>(ReputationClock.Key, (sp, _) => sp.GetRequiredService<TimeProvider>());
         services.TryAddSingleton<ReputationMetrics>();
         services.TryAddSingleton<UsageTracker>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<UsageTracker>());
         services.TryAddSingleton<FailureExport>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IBuiltinTool, ToolUsageUpdateTool>());
         // Always known as a builtin (a YAML may name it); it fails each call while ToolGrains:Qdrant:Url is unset.
