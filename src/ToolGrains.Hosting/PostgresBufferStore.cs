@@ -74,13 +74,16 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
             while (group.Count < MaxChangesPerRoundTrip && _queue.Reader.TryRead(out var next)) group.Add(next);
             try
             {
-                var versions = await CommitGroupAsync(group).ConfigureAwait(false);
+                // Each buffer's changes as one: one record update and one multi-row insert per buffer.
+                var buffers = group.GroupBy(q => q.Change.BufferId, StringComparer.Ordinal).ToList();
+                var versions = await CommitGroupAsync(buffers.Select(b => BufferChange.Merge(b.Select(q => q.Change).ToList())).ToList()).ConfigureAwait(false);
                 Interlocked.Increment(ref _roundTrips);
-                for (var i = 0; i < group.Count; i++)
-                {
-                    if (versions[i] < 0) group[i].Done.TrySetException(new BufferVersionConflictException(group[i].Change.BufferId, group[i].Change.ExpectedVersion));
-                    else group[i].Done.TrySetResult();
-                }
+                for (var i = 0; i < buffers.Count; i++)
+                    foreach (var queued in buffers[i])
+                    {
+                        if (versions[i] < 0) queued.Done.TrySetException(new BufferVersionConflictException(queued.Change.BufferId, queued.Change.ExpectedVersion));
+                        else queued.Done.TrySetResult();
+                    }
             }
             catch (Exception ex)
             {
@@ -90,14 +93,13 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
         }
     }
 
-    private async Task<long[]> CommitGroupAsync(List<Queued> group)
+    private async Task<long[]> CommitGroupAsync(List<BufferChange> group)
     {
         await using var connection = await _source.OpenConnectionAsync().ConfigureAwait(false);
         await using var batch = new NpgsqlBatch(connection);
-        foreach (var queued in group)
+        foreach (var c in group)
         {
-            var c = queued.Change;
-            var command = new NpgsqlBatchCommand("SELECT toolgrains_buffer_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
+            var command = new NpgsqlBatchCommand("SELECT toolgrains_buffer_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)");
             var p = command.Parameters;
             p.Add(new NpgsqlParameter<string> { TypedValue = _serviceId });
             p.Add(new NpgsqlParameter<string> { TypedValue = c.BufferId });
@@ -109,6 +111,7 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
             p.Add(new NpgsqlParameter<long[]> { TypedValue = c.Sealed.Select(s => s.LastSequence).ToArray() });
             p.Add(new NpgsqlParameter<string[]> { TypedValue = c.Sealed.Select(s => s.Reason).ToArray() });
             p.Add(new NpgsqlParameter { Value = c.RemoveAll ? long.MaxValue : c.RemoveThroughSequence is { } through ? through : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+            p.Add(new NpgsqlParameter<long> { TypedValue = c.VersionStep });
             batch.BatchCommands.Add(command);
         }
         var versions = new long[group.Count];

@@ -4,11 +4,14 @@ using ToolGrains.Core.Buffers;
 namespace ToolGrains.Storage.Sqlite;
 
 /// <summary>
-/// Buffer items in the embedded SQLite file. Every change goes through <see cref="SqliteDatabase"/>'s single
-/// writer, so changes of all buffers that arrive together share one transaction (each in its own savepoint).
+/// Buffer items in the embedded SQLite file. Changes go through <see cref="SqliteDatabase"/>'s single writer,
+/// so changes of all buffers that arrive together share one transaction (each buffer in its own savepoint).
 /// </summary>
 public sealed class SqliteBufferStore(SqliteDatabase database, string serviceId) : IBufferStore
 {
+    private readonly System.Collections.Concurrent.ConcurrentQueue<Queued> _queue = new();
+    private int _scheduled;
+
     public long RoundTrips => database.TransactionsCommitted;
 
     public Task<BufferSnapshot> LoadAsync(string bufferId, CancellationToken cancellationToken = default) =>
@@ -39,16 +42,75 @@ public sealed class SqliteBufferStore(SqliteDatabase database, string serviceId)
             return new BufferSnapshot(version, record, items, batches);
         });
 
-    public Task CommitAsync(BufferChange change) => database.WriteAsync(connection =>
+    public Task CommitAsync(BufferChange change)
+    {
+        var queued = new Queued(change);
+        _queue.Enqueue(queued);
+        if (Interlocked.Exchange(ref _scheduled, 1) == 0) ScheduleFlush();
+        return queued.Done.Task;
+    }
+
+    /// <summary>
+    /// One write of the database's next group transaction takes every change queued by then, merges each
+    /// buffer's changes into one (one record update, one run of inserts) and applies each buffer in its own
+    /// savepoint; the changes complete when that transaction has committed.
+    /// </summary>
+    private void ScheduleFlush()
+    {
+        var taken = new List<Queued>();
+        var failed = new Dictionary<string, Exception>(StringComparer.Ordinal);
+        Task<bool> write;
+        try
+        {
+            write = database.WriteAsync(connection =>
+            {
+                Interlocked.Exchange(ref _scheduled, 0); // a change queued from here on schedules the next flush
+                while (_queue.TryDequeue(out var next)) taken.Add(next);
+                foreach (var buffer in taken.GroupBy(q => q.Change.BufferId, StringComparer.Ordinal))
+                {
+                    SqliteDatabase.Execute(connection, "SAVEPOINT b;");
+                    try
+                    {
+                        Apply(connection, BufferChange.Merge(buffer.Select(q => q.Change).ToList()));
+                        SqliteDatabase.Execute(connection, "RELEASE b;");
+                    }
+                    catch (Exception ex)
+                    {
+                        SqliteDatabase.Execute(connection, "ROLLBACK TO b; RELEASE b;");
+                        failed[buffer.Key] = ex;
+                    }
+                }
+                return true;
+            });
+        }
+        catch (Exception ex) // the database is disposed: nothing queued will be written
+        {
+            Interlocked.Exchange(ref _scheduled, 0);
+            while (_queue.TryDequeue(out var next)) next.Done.TrySetException(ex);
+            return;
+        }
+        write.ContinueWith(t =>
+        {
+            foreach (var queued in taken)
+            {
+                if (t.Exception is { } ex) queued.Done.TrySetException(ex.InnerException ?? ex);
+                else if (failed.TryGetValue(queued.Change.BufferId, out var error)) queued.Done.TrySetException(error);
+                else queued.Done.TrySetResult();
+            }
+        }, TaskScheduler.Default);
+    }
+
+    private void Apply(SqliteConnection connection, BufferChange change)
     {
         using var command = connection.CreateCommand();
         command.Parameters.AddWithValue("$svc", serviceId);
         command.Parameters.AddWithValue("$b", change.BufferId);
         command.Parameters.AddWithValue("$v", change.ExpectedVersion);
+        command.Parameters.AddWithValue("$new", change.NewVersion);
         command.Parameters.AddWithValue("$r", change.RecordJson);
         command.CommandText = change.ExpectedVersion == 0
-            ? "INSERT INTO buffer (service_id, buffer_id, version, record) VALUES ($svc, $b, 1, $r) ON CONFLICT DO NOTHING"
-            : "UPDATE buffer SET version = version + 1, record = $r WHERE service_id = $svc AND buffer_id = $b AND version = $v";
+            ? "INSERT INTO buffer (service_id, buffer_id, version, record) VALUES ($svc, $b, $new, $r) ON CONFLICT DO NOTHING"
+            : "UPDATE buffer SET version = $new, record = $r WHERE service_id = $svc AND buffer_id = $b AND version = $v";
         if (command.ExecuteNonQuery() == 0) throw new BufferVersionConflictException(change.BufferId, change.ExpectedVersion);
 
         if (change.RemoveAll || change.RemoveThroughSequence is not null)
@@ -65,8 +127,12 @@ public sealed class SqliteBufferStore(SqliteDatabase database, string serviceId)
         if (change.Sealed.Count > 0) Insert(connection, change,
             "INSERT INTO buffer_batch (service_id, buffer_id, batch_no, last_seq, reason) VALUES ($svc, $b, $1, $2, $3)",
             change.Sealed, (c, batch) => { c.Parameters["$1"].Value = batch.Number; c.Parameters["$2"].Value = batch.LastSequence; c.Parameters["$3"].Value = batch.Reason; });
-        return true;
-    });
+    }
+
+    private sealed record Queued(BufferChange Change)
+    {
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     private void Insert<T>(SqliteConnection connection, BufferChange change, string sql, IReadOnlyList<T> rows, Action<SqliteCommand, T> bind)
     {

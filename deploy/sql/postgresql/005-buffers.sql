@@ -35,14 +35,15 @@ CREATE TABLE IF NOT EXISTS toolgrains_buffer_batch
 );
 
 -- Applies one change of one buffer if the stored version is p_expected: removes items (and batch
--- boundaries) up to p_remove_through, appends items and boundaries, stores the record. Returns the
--- new version, or -1 (and changes nothing) when the version differs, so that the other changes
--- committed in the same round trip are not aborted. A version of 0 means "no row yet".
+-- boundaries) up to p_remove_through, appends items and boundaries, stores the record and advances
+-- the version by p_step (the number of changes merged into this one). Returns the new version, or -1
+-- (and changes nothing) when the version differs, so that the other changes committed in the same
+-- round trip are not aborted. A version of 0 means "no row yet".
 CREATE OR REPLACE FUNCTION toolgrains_buffer_commit(
     p_service text, p_buffer text, p_expected bigint, p_record text,
     p_seqs bigint[], p_payloads text[],
     p_batch_nos bigint[], p_batch_last bigint[], p_batch_reasons text[],
-    p_remove_through bigint)
+    p_remove_through bigint, p_step bigint)
     RETURNS bigint
     LANGUAGE plpgsql
 AS $fn$
@@ -51,9 +52,9 @@ DECLARE
 BEGIN
     IF p_expected = 0 THEN
         INSERT INTO toolgrains_buffer (service_id, buffer_id, version, record)
-        VALUES (p_service, p_buffer, 1, p_record) ON CONFLICT DO NOTHING;
+        VALUES (p_service, p_buffer, p_step, p_record) ON CONFLICT DO NOTHING;
     ELSE
-        UPDATE toolgrains_buffer SET version = version + 1, record = p_record
+        UPDATE toolgrains_buffer SET version = version + p_step, record = p_record
         WHERE service_id = p_service AND buffer_id = p_buffer AND version = p_expected;
     END IF;
     GET DIAGNOSTICS n = ROW_COUNT;
@@ -74,6 +75,6 @@ BEGIN
         INSERT INTO toolgrains_buffer_batch (service_id, buffer_id, batch_no, last_seq, reason)
         SELECT p_service, p_buffer, b, l, r FROM unnest(p_batch_nos, p_batch_last, p_batch_reasons) AS u(b, l, r);
     END IF;
-    RETURN p_expected + 1;
+    RETURN p_expected + p_step;
 END
 $fn$;

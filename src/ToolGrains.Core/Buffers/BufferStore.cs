@@ -48,9 +48,45 @@ public sealed record BufferChange(
     IReadOnlyList<StoredItem> Appended,
     IReadOnlyList<BatchBoundary> Sealed,
     long? RemoveThroughSequence,
-    bool RemoveAll)
+    bool RemoveAll,
+    int VersionStep = 1)
 {
-    public long NewVersion => ExpectedVersion + 1;
+    /// <summary>The version stored once this change is committed (a merged change stands for <see cref="VersionStep"/> changes).</summary>
+    public long NewVersion => ExpectedVersion + VersionStep;
+
+    /// <summary>
+    /// One change equivalent to <paramref name="changes"/> of one buffer applied in order (each removes before it
+    /// appends): what a later change removes is not appended, and the version advances by their count. This is
+    /// how a store commits a hot buffer's concurrent writes as one record update and one multi-row insert.
+    /// </summary>
+    public static BufferChange Merge(IReadOnlyList<BufferChange> changes)
+    {
+        if (changes.Count == 1) return changes[0];
+        var appended = new List<StoredItem>();
+        var sealedNow = new List<BatchBoundary>();
+        long? through = null;
+        var all = false;
+        foreach (var c in changes)
+        {
+            if (c.RemoveAll)
+            {
+                appended.Clear();
+                sealedNow.Clear();
+                through = null;
+                all = true;
+            }
+            if (c.RemoveThroughSequence is { } t)
+            {
+                through = Math.Max(through ?? t, t);
+                appended.RemoveAll(a => a.Sequence <= t);
+                sealedNow.RemoveAll(b => b.LastSequence <= t);
+            }
+            appended.AddRange(c.Appended);
+            sealedNow.AddRange(c.Sealed);
+        }
+        return new BufferChange(changes[0].BufferId, changes[0].ExpectedVersion, changes[^1].RecordJson, appended, sealedNow, through, all,
+            changes.Sum(c => c.VersionStep));
+    }
 }
 
 /// <summary>The change's stored version was not the expected one: another activation wrote, or an earlier change of this buffer failed.</summary>

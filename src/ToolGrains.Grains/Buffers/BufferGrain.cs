@@ -23,6 +23,7 @@ public sealed class BufferGrain(
     ILogger<BufferGrain> logger, BufferMetrics metrics, UsageTracker usage) : Grain, IBufferGrain, IRemindable
 {
     private const string RecoveryReminder = "buffer-recovery";
+    private const int MaxUnconfirmedDeliveries = 32;
     private readonly BufferOptions _options = options.Value;
     private readonly SemaphoreSlim _reminderGate = new(1, 1);
     // Grain turns run one at a time, so this gate only orders deliveries across interleaved awaits.
@@ -295,6 +296,7 @@ public sealed class BufferGrain(
     private async Task DeliverPendingAsync(bool force, CancellationToken cancellationToken = default)
     {
         await _deliveryGate.WaitAsync(cancellationToken);
+        var confirming = new List<Task>();
         try
         {
             while (!cancellationToken.IsCancellationRequested && _ledger is { } ledger && ledger.NextDelivery(force) is { } batch)
@@ -305,7 +307,14 @@ public sealed class BufferGrain(
                 if (ok)
                 {
                     metrics.Flushed.Add(batch.Items.Count);
-                    await CommitAsync(ledger, ledger.Confirm(batch));
+                    // Not awaited one by one: the next batch goes out while this confirmation is committed (in
+                    // order, with other changes). A crash before it is stored redelivers it under the same batch_id.
+                    confirming.Add(CommitAsync(ledger, ledger.Confirm(batch)));
+                    if (confirming.Count >= MaxUnconfirmedDeliveries)
+                    {
+                        await Task.WhenAll(confirming);
+                        confirming.Clear();
+                    }
                 }
                 else
                 {
@@ -314,6 +323,7 @@ public sealed class BufferGrain(
                     break;
                 }
             }
+            await Task.WhenAll(confirming);
         }
         finally
         {

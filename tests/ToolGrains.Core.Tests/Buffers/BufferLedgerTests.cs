@@ -159,3 +159,32 @@ public sealed class BufferLedgerTests
         Assert.Equal(0, ledger.BufferedCount);
     }
 }
+
+public sealed class BufferChangeMergeTests
+{
+    private static BufferChange C(long version, long[] appended, long? through = null, bool all = false, long[]? sealedLast = null) =>
+        new("b", version, $"{{\"v\":{version}}}", appended.Select(s => new StoredItem(s, s.ToString())).ToArray(),
+            (sealedLast ?? []).Select((l, i) => new BatchBoundary(version * 10 + i, l, "size")).ToArray(), through, all);
+
+    [Fact]
+    public void A_merged_change_appends_what_survives_removes_the_furthest_range_and_advances_the_version_by_its_count()
+    {
+        var merged = BufferChange.Merge([C(4, [1, 2], sealedLast: [2]), C(5, [3]), C(6, [], through: 2), C(7, [4])]);
+        Assert.Equal(4, merged.ExpectedVersion);
+        Assert.Equal(8, merged.NewVersion);
+        Assert.Equal([3L, 4L], merged.Appended.Select(a => a.Sequence));
+        Assert.Empty(merged.Sealed); // its batch was confirmed within the group
+        Assert.Equal(2, merged.RemoveThroughSequence);
+        Assert.Equal("{\"v\":7}", merged.RecordJson);
+        Assert.False(merged.RemoveAll);
+    }
+
+    [Fact]
+    public void A_clear_in_the_group_drops_what_came_before_it()
+    {
+        var merged = BufferChange.Merge([C(1, [1, 2]), C(2, [], all: true), C(3, [3])]);
+        Assert.True(merged.RemoveAll);
+        Assert.Equal([3L], merged.Appended.Select(a => a.Sequence));
+        Assert.Equal(4, merged.NewVersion);
+    }
+}
