@@ -75,7 +75,7 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
             try
             {
                 // Each buffer's changes as one: one record update and one multi-row insert per buffer.
-                var buffers = group.GroupBy(q => q.Change.BufferId, StringComparer.Ordinal).ToList();
+                var buffers = BufferChange.Chains(group, q => q.Change);
                 var versions = await CommitGroupAsync(buffers.Select(b => BufferChange.Merge(b.Select(q => q.Change).ToList())).ToList()).ConfigureAwait(false);
                 Interlocked.Increment(ref _roundTrips);
                 for (var i = 0; i < buffers.Count; i++)

@@ -58,7 +58,7 @@ public sealed class SqliteBufferStore(SqliteDatabase database, string serviceId)
     private void ScheduleFlush()
     {
         var taken = new List<Queued>();
-        var failed = new Dictionary<string, Exception>(StringComparer.Ordinal);
+        var failed = new Dictionary<Queued, Exception>();
         Task<bool> write;
         try
         {
@@ -66,18 +66,18 @@ public sealed class SqliteBufferStore(SqliteDatabase database, string serviceId)
             {
                 Interlocked.Exchange(ref _scheduled, 0); // a change queued from here on schedules the next flush
                 while (_queue.TryDequeue(out var next)) taken.Add(next);
-                foreach (var buffer in taken.GroupBy(q => q.Change.BufferId, StringComparer.Ordinal))
+                foreach (var run in BufferChange.Chains(taken, q => q.Change))
                 {
                     SqliteDatabase.Execute(connection, "SAVEPOINT b;");
                     try
                     {
-                        Apply(connection, BufferChange.Merge(buffer.Select(q => q.Change).ToList()));
+                        Apply(connection, BufferChange.Merge(run.Select(q => q.Change).ToList()));
                         SqliteDatabase.Execute(connection, "RELEASE b;");
                     }
                     catch (Exception ex)
                     {
                         SqliteDatabase.Execute(connection, "ROLLBACK TO b; RELEASE b;");
-                        failed[buffer.Key] = ex;
+                        foreach (var queued in run) failed[queued] = ex;
                     }
                 }
                 return true;
@@ -94,7 +94,7 @@ public sealed class SqliteBufferStore(SqliteDatabase database, string serviceId)
             foreach (var queued in taken)
             {
                 if (t.Exception is { } ex) queued.Done.TrySetException(ex.InnerException ?? ex);
-                else if (failed.TryGetValue(queued.Change.BufferId, out var error)) queued.Done.TrySetException(error);
+                else if (failed.TryGetValue(queued, out var error)) queued.Done.TrySetException(error);
                 else queued.Done.TrySetResult();
             }
         }, TaskScheduler.Default);
@@ -129,8 +129,9 @@ public sealed class SqliteBufferStore(SqliteDatabase database, string serviceId)
             change.Sealed, (c, batch) => { c.Parameters["$1"].Value = batch.Number; c.Parameters["$2"].Value = batch.LastSequence; c.Parameters["$3"].Value = batch.Reason; });
     }
 
-    private sealed record Queued(BufferChange Change)
+    private sealed class Queued(BufferChange change) // reference identity: the key of its result
     {
+        public BufferChange Change { get; } = change;
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 

@@ -55,6 +55,29 @@ public sealed record BufferChange(
     public long NewVersion => ExpectedVersion + VersionStep;
 
     /// <summary>
+    /// Splits queued changes into runs that may be merged: per buffer, in queue order, each run a chain in which
+    /// every change expects the version the previous one makes. Changes of two activations of one buffer never
+    /// share a run, so a stale one fails alone.
+    /// </summary>
+    public static List<List<T>> Chains<T>(IEnumerable<T> queued, Func<T, BufferChange> changeOf)
+    {
+        var runs = new List<List<T>>();
+        var open = new Dictionary<string, List<T>>(StringComparer.Ordinal);
+        foreach (var item in queued)
+        {
+            var change = changeOf(item);
+            if (open.TryGetValue(change.BufferId, out var run) && changeOf(run[^1]).NewVersion == change.ExpectedVersion)
+            {
+                run.Add(item);
+                continue;
+            }
+            open[change.BufferId] = run = [item];
+            runs.Add(run);
+        }
+        return runs;
+    }
+
+    /// <summary>
     /// One change equivalent to <paramref name="changes"/> of one buffer applied in order (each removes before it
     /// appends): what a later change removes is not appended, and the version advances by their count. This is
     /// how a store commits a hot buffer's concurrent writes as one record update and one multi-row insert.

@@ -188,3 +188,15 @@ public sealed class BufferChangeMergeTests
         Assert.Equal(4, merged.NewVersion);
     }
 }
+
+public sealed class BufferChangeChainTests
+{
+    [Fact]
+    public void Only_changes_that_chain_versions_share_a_run_so_a_stale_change_fails_alone()
+    {
+        BufferChange C(string id, long expected) => new(id, expected, "{}", [], [], null, false);
+        var queued = new[] { C("a", 3), C("b", 0), C("a", 4), C("a", 9), C("a", 10), C("b", 1) };
+        var runs = BufferChange.Chains(queued, c => c);
+        Assert.Equal(["a:3,4", "b:0,1", "a:9,10"], runs.Select(r => $"{r[0].BufferId}:{string.Join(",", r.Select(c => c.ExpectedVersion))}"));
+    }
+}
