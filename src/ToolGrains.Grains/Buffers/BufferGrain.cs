@@ -1,9 +1,11 @@
 using System.Collections.Immutable;
 using System.Diagnostics.Metrics;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using Orleans.Storage;
 using ToolGrains.Core.Buffers;
 using ToolGrains.Core.Protocol;
 using ToolGrains.Grains.Tools;
@@ -206,6 +208,7 @@ public sealed class BufferGrain(
         try
         {
             snapshot = await store.LoadAsync(BufferId);
+            if (snapshot.Version == 0) snapshot = await MigrateLegacyAsync() ?? snapshot;
         }
         catch (Exception ex)
         {
@@ -220,6 +223,31 @@ public sealed class BufferGrain(
         }
         _ledger = ledger;
         return ledger;
+    }
+
+    /// <summary>
+    /// A buffer stored the old way (one grain state holding every item) is moved into the item store once:
+    /// its items and batches are committed there, then the old state is cleared. Null when there is none.
+    /// </summary>
+    private async Task<BufferSnapshot?> MigrateLegacyAsync()
+    {
+        if (ServiceProvider.GetKeyedService<IGrainStorage>(StorageNames.Default) is not { } legacyStorage) return null;
+        var legacy = new GrainState<BufferState>(new BufferState());
+        await legacyStorage.ReadStateAsync("buffer", this.GetGrainId(), legacy);
+        if (!legacy.RecordExists || legacy.State is null) return null;
+        var snapshot = legacy.State.ToSnapshot();
+        await store.CommitAsync(new BufferChange(BufferId, 0, snapshot.Record.ToJson(), snapshot.Items, snapshot.Batches, null, false));
+        logger.LogInformation("Buffer {BufferId}: moved {Items} items from its old grain state into the item store", BufferId, snapshot.Items.Count);
+        try
+        {
+            await legacyStorage.ClearStateAsync("buffer", this.GetGrainId(), legacy);
+        }
+        catch (Exception ex)
+        {
+            // Harmless: the item store has a record now, so the old state is never read again.
+            logger.LogWarning(ex, "Buffer {BufferId}: old grain state not cleared", BufferId);
+        }
+        return snapshot with { Version = 1 };
     }
 
     /// <summary>Hands <paramref name="change"/> to the store now; on failure the ledger, ahead of storage, is dropped.</summary>
