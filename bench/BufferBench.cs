@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
+using ToolGrains.Core.Buffers;
 using ToolGrains.Grains.Buffers;
 using ToolGrains.Grains.Tools;
 using ToolGrains.Hosting;
@@ -11,7 +12,8 @@ namespace ToolGrains.Bench;
 
 /// <summary>
 /// Acknowledged (durable) buffer writes per second against no-op grain calls per second, with the
-/// same number of concurrent callers, on one key, through the gateway, in one run per storage profile.
+/// same number of concurrent callers, on one hot buffer and spread over 100 buffers, through the gateway,
+/// in one run per storage profile; then the cost of writes with the sink down as the backlog grows.
 /// </summary>
 internal static class BufferBench
 {
@@ -39,7 +41,7 @@ internal static class BufferBench
         {
             if (pgDir is not null) BenchEnvironment.StopPostgres(pgDir);
         }
-        Console.WriteLine("goals: durable writes >= 50% of no-op calls at 256 producers; >= 50x fewer pass-through calls than writes at max_size 50");
+        Console.WriteLine("goals: durable writes >= 0.5 x no-op calls at 256 producers (1 and 100 buffers); <= 20 pass-through calls and <= 20 storage round trips per 1,000 writes at 256; backlog ratio <= 1.3");
         return 0;
     }
 
@@ -52,31 +54,64 @@ internal static class BufferBench
             silo.UseToolGrainsStorage(options);
             silo.AddToolGrainsServices();
             silo.Services.AddSingleton<IBuiltinTool, NullSinkTool>();
+            silo.Services.AddSingleton<IBuiltinTool, DownSinkTool>();
             silo.Services.Configure<BufferOptions>(o => o.MaxBufferedItems = 1_000_000);
         });
         await using var cluster = builder.Build();
         await cluster.DeployAsync();
         var client = cluster.Client;
-        await client.GetGrain<IToolCatalogGrain>("default").RegisterAsync(new ToolDescriptor(
+        var store = cluster.Silos[0].ServiceProvider.GetRequiredService<IBufferStore>();
+        var catalog = client.GetGrain<IToolCatalogGrain>("default");
+        await catalog.RegisterAsync(new ToolDescriptor(
             "bench_sink", "1.0.0", "discards batches", [], 1.0, ToolKind.Builtin, "null_sink", [], 30, null, "{}"));
+        await catalog.RegisterAsync(new ToolDescriptor(
+            "bench_down", "1.0.0", "refuses every batch", [], 1.0, ToolKind.Builtin, "down_sink", [], 30, null, "{}"));
 
         using var counters = new BufferCounters();
-        Console.WriteLine($"\n[{profile}] {duration.TotalSeconds:0} s per cell; buffer max_size 50, interval 5 s, pass-through bench_sink");
-        Console.WriteLine($"{"callers",8} {"no-op calls/s",14} {"writes/s",10} {"ratio",7} {"p50 write ms",13} {"storage writes/1k",18} {"pass-through/1k",16}");
+        var settings = new BufferSettingsUpdate(BufferStrategy.Batched, 50, 5.0, "bench_sink");
+        Console.WriteLine($"\n[{profile}] {duration.TotalSeconds:0} s per cell; buffers max_size 50, interval 5 s, pass-through bench_sink");
+        Console.WriteLine($"{"callers",8} {"no-op calls/s",14} {"1 buffer w/s",13} {"ratio",6} {"100 buffers w/s",16} {"ratio",6} {"p50 ms (1)",11} {"round trips/1k",15} {"pass-through/1k",16}");
+        var rows = new List<(int Callers, double Noop, double One, double P50, double Trips, double PassThrough)>();
         foreach (var callers in Concurrency)
         {
             var noop = client.GetGrain<INoopGrain>(0);
             await noop.PingAsync();
             var (noopRate, _, _) = await DriveAsync(callers, duration, _ => noop.PingAsync());
 
-            var bufferId = $"bench-{profile}-{callers}";
-            var buffer = client.GetGrain<IBufferGrain>(bufferId);
-            var settings = new BufferSettingsUpdate(BufferStrategy.Batched, 50, 5.0, "bench_sink");
+            var buffer = client.GetGrain<IBufferGrain>($"bench-{profile}-{callers}");
             await buffer.WriteAsync(new BufferWriteRequest(["0"], settings));
             counters.Reset();
-            var (writeRate, p50, written) = await DriveAsync(callers, duration, i => buffer.WriteAsync(new BufferWriteRequest([$"{{\"n\":{i}}}"])));
-            Console.WriteLine($"{callers,8} {noopRate,14:N0} {writeRate,10:N0} {writeRate / noopRate,7:0.00} {p50,13:0.000} {counters.StorageWrites * 1000.0 / written,18:0.0} {counters.PassThroughCalls * 1000.0 / written,16:0.0}");
+            var trips = store.RoundTrips;
+            var (oneRate, p50, written) = await DriveAsync(callers, duration, i => buffer.WriteAsync(new BufferWriteRequest([$"{{\"n\":{i}}}"])));
+            rows.Add((callers, noopRate, oneRate, p50, (store.RoundTrips - trips) * 1000.0 / written, counters.PassThroughCalls * 1000.0 / written));
         }
+        // After the hot-buffer cells, whose pass-through counts the 100 buffers' time flushes would otherwise inflate.
+        foreach (var row in rows)
+        {
+            var many = Enumerable.Range(0, 100).Select(b => client.GetGrain<IBufferGrain>($"bench-{profile}-{row.Callers}-{b}")).ToArray();
+            await Task.WhenAll(many.Select(b => b.WriteAsync(new BufferWriteRequest(["0"], settings))));
+            var (manyRate, _, _) = await DriveAsync(row.Callers, duration, i => many[i % many.Length].WriteAsync(new BufferWriteRequest([$"{{\"n\":{i}}}"])));
+            Console.WriteLine($"{row.Callers,8} {row.Noop,14:N0} {row.One,13:N0} {row.One / row.Noop,6:0.00} {manyRate,16:N0} {manyRate / row.Noop,6:0.00} {row.P50,11:0.000} {row.Trips,15:0.0} {row.PassThrough,16:0.0}");
+        }
+        await BacklogAsync(client.GetGrain<IBufferGrain>($"bench-{profile}-backlog"));
+    }
+
+    /// <summary>Seconds per 1,000 sequential 200-byte writes with the sink down, at a backlog of 0 and of 9,000 items.</summary>
+    private static async Task BacklogAsync(IBufferGrain buffer)
+    {
+        var item = JsonSerializer.Serialize(new string('x', 198));
+        var settings = new BufferSettingsUpdate(BufferStrategy.Batched, 50, 5.0, "bench_down");
+        async Task<double> ThousandAsync()
+        {
+            var watch = Stopwatch.StartNew();
+            for (var i = 0; i < 1000; i++) await buffer.WriteAsync(new BufferWriteRequest([item], settings));
+            return watch.Elapsed.TotalSeconds;
+        }
+        var empty = await ThousandAsync();
+        for (var i = 0; i < 80; i++) await buffer.WriteAsync(new BufferWriteRequest([.. Enumerable.Repeat(item, 100)], settings));
+        var status = await buffer.GetStatusAsync();
+        var full = await ThousandAsync();
+        Console.WriteLine($"backlog (sink down): {empty:0.00} s per 1,000 writes at 0 held, {full:0.00} s at {status.Buffered + status.InFlight:N0} held; ratio {full / empty:0.00}");
     }
 
     /// <summary>Runs <paramref name="callers"/> loops for <paramref name="duration"/>; returns calls/s and the median latency in ms.</summary>
@@ -144,6 +179,15 @@ public interface INoopGrain : IGrainWithIntegerKey
 public sealed class NoopGrain : Grain, INoopGrain
 {
     public Task PingAsync() => Task.CompletedTask;
+}
+
+/// <summary>A pass-through that refuses every batch: a sink that is down.</summary>
+internal sealed class DownSinkTool : IBuiltinTool
+{
+    public string Name => "down_sink";
+
+    public Task<string> InvokeAsync(ToolDescriptor descriptor, JsonElement input, CancellationToken cancellationToken) =>
+        throw new InvalidOperationException("the sink is down");
 }
 
 /// <summary>A pass-through that accepts every batch, so the bench measures buffering, not a tool.</summary>

@@ -8,6 +8,8 @@
 #   scripts/postgres.sh createdb DIR NAME  create another database with the schema; print its connection string
 #   scripts/postgres.sh psql DIR [ARGS]    run psql against the "toolgrains" database of that server
 #   scripts/postgres.sh stop DIR           stop the server and delete DIR
+#   scripts/postgres.sh pause DIR          stop the server but keep DIR (an outage, for tests)
+#   scripts/postgres.sh resume DIR         start a paused server again on the same port
 #
 # The server listens on 127.0.0.1 only, on a free port picked at start; role/password are
 # toolgrains/toolgrains. DIR/env holds PGPORT, PGDATA, PGHOST (socket dir) and the connection string
@@ -26,7 +28,7 @@ log() { printf 'postgres.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 usage() {
-    sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -228,6 +230,24 @@ cmd_stop() {
     log "removed $dir"
 }
 
+cmd_pause() {
+    local dir="${1:-}"
+    [[ -n "$dir" ]] || usage
+    dir="$(cd "$dir" && pwd)"
+    load_state "$dir"
+    as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >&2
+}
+
+cmd_resume() {
+    local dir="${1:-}"
+    [[ -n "$dir" ]] || usage
+    dir="$(cd "$dir" && pwd)"
+    load_state "$dir"
+    as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $PGPORT -c unix_socket_directories='$dir/sock' -c max_connections=300" \
+        start >&2
+}
+
 cmd_createdb() {
     local dir="${1:-}" name="${2:-}"
     [[ -n "$dir" && -n "$name" ]] || usage
@@ -253,6 +273,8 @@ main() {
     case "$cmd" in
         start) cmd_start "$@" ;;
         stop) cmd_stop "$@" ;;
+        pause) cmd_pause "$@" ;;
+        resume) cmd_resume "$@" ;;
         createdb) cmd_createdb "$@" ;;
         psql) cmd_psql "$@" ;;
         -h | --help | help | "") usage ;;

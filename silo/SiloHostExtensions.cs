@@ -126,6 +126,7 @@ internal static class SiloHostExtensions
         ToolGrains.ErrorCodes.Unauthorized => 401,
         ToolGrains.ErrorCodes.Forbidden => 403,
         ToolGrains.ErrorCodes.ToolFailed or ToolGrains.ErrorCodes.FlushFailed => 502,
+        ToolGrains.ErrorCodes.StorageUnavailable => 503,
         _ => ToolGrains.ErrorCodes.ExitCode(code) switch
         {
             2 => 400,

@@ -23,14 +23,16 @@ public static class ErrorCodes
     public const string Forbidden = "forbidden";
     /// <summary>A chat model endpoint (spec plan) did not answer: not the caller's request at fault.</summary>
     public const string ModelUnavailable = "model_unavailable";
+    /// <summary>The database did not answer: nothing was acknowledged, and the same request may be retried.</summary>
+    public const string StorageUnavailable = "storage_unavailable";
 
-    /// <summary>Process exit code for an error code: 2 bad request, 3 not found, 4 cluster unreachable, 5 unauthorized or forbidden, 1 anything else.</summary>
+    /// <summary>Process exit code for an error code: 2 bad request, 3 not found, 4 cluster unreachable, 5 unauthorized or forbidden, 1 anything else (including a retriable storage_unavailable).</summary>
     public static int ExitCode(string code) => code switch
     {
         ToolNotFound or FileNotFound => 3,
         ClusterUnreachable => 4,
         Unauthorized or Forbidden => 5,
-        Internal or ModelUnavailable or ToolFailed or FlushFailed => 1,
+        Internal or ModelUnavailable or ToolFailed or FlushFailed or StorageUnavailable => 1,
         _ => 2,
     };
 }

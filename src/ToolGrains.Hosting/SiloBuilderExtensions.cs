@@ -107,7 +107,7 @@ public static class SiloBuilderExtensions
         return silo;
     }
 
-    /// <summary>Grain storage (provider <see cref="StorageNames.Default"/>) and reminders of the profile.</summary>
+    /// <summary>Grain storage (provider <see cref="StorageNames.Default"/>), reminders and the buffers' item store of the profile.</summary>
     public static ISiloBuilder UseToolGrainsStorage(this ISiloBuilder silo, ToolGrainsOptions options)
     {
         if (options.IsPostgres)
@@ -125,6 +125,8 @@ public static class SiloBuilderExtensions
                 o.Invariant = NpgsqlInvariant;
                 o.ConnectionString = options.ConnectionString;
             });
+            silo.Services.AddSingleton<ToolGrains.Core.Buffers.IBufferStore>(sp =>
+                new PostgresBufferStore(options.ConnectionString!, sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
         }
         else
         {
@@ -224,6 +226,7 @@ public static class SiloBuilderExtensions
         services.TryAddKeyedSingleton<TimeProvider>(ReputationClock.Key, (sp, _) => sp.GetRequiredService<TimeProvider>());
         services.TryAddSingleton<ReputationMetrics>();
         services.TryAddSingleton<UsageTracker>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<UsageTracker>());
         services.TryAddSingleton<FailureExport>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IBuiltinTool, ToolUsageUpdateTool>());
         // Always known as a builtin (a YAML may name it); it fails each call while ToolGrains:Qdrant:Url is unset.

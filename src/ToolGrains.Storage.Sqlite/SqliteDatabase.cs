@@ -62,6 +62,25 @@ public sealed class SqliteDatabase : IAsyncDisposable
             etag          INTEGER NOT NULL,
             PRIMARY KEY (service_id, grain_id, reminder_name)) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS reminders_by_hash ON reminders (service_id, grain_hash);
+        CREATE TABLE IF NOT EXISTS buffer (
+            service_id TEXT    NOT NULL,
+            buffer_id  TEXT    NOT NULL,
+            version    INTEGER NOT NULL,
+            record     TEXT    NOT NULL,
+            PRIMARY KEY (service_id, buffer_id)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS buffer_item (
+            service_id TEXT    NOT NULL,
+            buffer_id  TEXT    NOT NULL,
+            seq        INTEGER NOT NULL,
+            payload    TEXT    NOT NULL,
+            PRIMARY KEY (service_id, buffer_id, seq)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS buffer_batch (
+            service_id TEXT    NOT NULL,
+            buffer_id  TEXT    NOT NULL,
+            batch_no   INTEGER NOT NULL,
+            last_seq   INTEGER NOT NULL,
+            reason     TEXT    NOT NULL,
+            PRIMARY KEY (service_id, buffer_id, batch_no)) WITHOUT ROWID;
         """;
 
     public SqliteConnection OpenConnection()

@@ -9,7 +9,7 @@ namespace ToolGrains.Storage.Sqlite;
 public static class SqliteStorageExtensions
 {
     /// <summary>
-    /// Keeps grain state (under each of <paramref name="providerNames"/>) and reminders in one SQLite file.
+    /// Keeps grain state (under each of <paramref name="providerNames"/>), reminders and buffer items in one SQLite file.
     /// State is written with Orleans' binary serializer, which is about ten times cheaper than JSON for large states.
     /// </summary>
     public static ISiloBuilder UseSqliteStorage(this ISiloBuilder builder, Action<SqliteStorageOptions> configure, params string[] providerNames)
@@ -25,6 +25,8 @@ public static class SqliteStorageExtensions
                 sp.GetRequiredService<SqliteDatabase>(),
                 ActivatorUtilities.CreateInstance<OrleansGrainStorageSerializer>(sp)));
         }
+        builder.Services.TryAddSingleton<ToolGrains.Core.Buffers.IBufferStore>(sp => new SqliteBufferStore(
+            sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Orleans.Configuration.ClusterOptions>>().Value.ServiceId));
         builder.AddReminders();
         builder.Services.AddSingleton<IReminderTable, SqliteReminderTable>();
         return builder;

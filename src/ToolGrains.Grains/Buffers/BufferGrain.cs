@@ -1,70 +1,58 @@
 using System.Collections.Immutable;
 using System.Diagnostics.Metrics;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using Orleans.Storage;
+using ToolGrains.Core.Buffers;
 using ToolGrains.Core.Protocol;
 using ToolGrains.Grains.Tools;
 
 namespace ToolGrains.Grains.Buffers;
 
 /// <summary>
-/// Batches rapid writes per buffer id and hands them to a pass-through tool by size or by age.
-/// Reentrant so that writers are acknowledged while a batch is being delivered; every await point
-/// below is written with that interleaving in mind.
+/// Batches rapid writes per buffer id and hands them to a pass-through tool by size or by age. The decisions
+/// are <see cref="BufferLedger"/>'s; this grain wires them to the item store, the pass-through tool, a timer
+/// (time flush, retries) and a reminder (recovery after a silo died). Reentrant, so writers are acknowledged
+/// while a batch is delivered. A change is handed to the store on the turn that made it, so the changes of
+/// one buffer commit in order; when one fails, the ledger is dropped and the next call reads storage again.
 /// </summary>
 [Reentrant]
-public sealed class BufferGrain : Grain, IBufferGrain, IRemindable
+public sealed class BufferGrain(
+    IBufferStore store, ToolRunner runner, IOptions<BufferOptions> options, TimeProvider time,
+    ILogger<BufferGrain> logger, BufferMetrics metrics, UsageTracker usage) : Grain, IBufferGrain, IRemindable
 {
     private const string RecoveryReminder = "buffer-recovery";
+    private const int MaxUnconfirmedDeliveries = 32;
+    private readonly BufferOptions _options = options.Value;
     private readonly SemaphoreSlim _reminderGate = new(1, 1);
-    private const int MaxUnsavedDeliveries = 32;
-    private readonly IPersistentState<BufferState> _state;
-    private readonly ToolRunner _runner;
-    private readonly BufferOptions _options;
-    private readonly TimeProvider _time;
-    private readonly ILogger<BufferGrain> _logger;
-    private readonly BufferMetrics _metrics;
-    private readonly UsageTracker _usage;
-    private readonly WriteCoalescer _persist;
+    // Grain turns run one at a time, so this gate only orders deliveries across interleaved awaits.
+    private readonly SemaphoreSlim _deliveryGate = new(1, 1);
+    private BufferLedger? _ledger;
+    private Task<BufferLedger>? _loading;
     private IGrainTimer? _pump;
     private bool _reminderRegistered;
     private Task? _delivery;
-    private bool _poisoned;
-    // Grain turns run one at a time, so this gate only orders deliveries across interleaved awaits.
-    private readonly SemaphoreSlim _deliveryGate = new(1, 1);
 
-    public BufferGrain(
-        [PersistentState("buffer", StorageNames.Default)] IPersistentState<BufferState> state,
-        ToolRunner runner, IOptions<BufferOptions> options, TimeProvider time, ILogger<BufferGrain> logger, BufferMetrics metrics,
-        UsageTracker usage)
-    {
-        _usage = usage;
-        _state = state;
-        _runner = runner;
-        _options = options.Value;
-        _time = time;
-        _logger = logger;
-        _metrics = metrics;
-        _persist = new WriteCoalescer(PersistNowAsync);
-    }
-
-    private BufferState S => _state.State;
     private string BufferId => this.GetPrimaryKeyString();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (!S.Configured)
+        try
         {
-            S.Strategy = BufferStrategy.Batched;
-            S.MaxSize = _options.DefaultMaxSize;
-            S.FlushIntervalSeconds = _options.DefaultFlushIntervalSeconds;
+            if ((await LedgerAsync()).BufferedCount > 0)
+            {
+                // Back after a restart or a silo failure: resume the clock and deliver what was sealed.
+                _reminderRegistered = await this.GetReminder(RecoveryReminder) is not null;
+                StartPump();
+            }
         }
-        if (S.BufferedCount > 0)
+        catch (Exception ex)
         {
-            // Back after a restart or a silo failure: resume the clock and deliver what was sealed.
-            _reminderRegistered = await this.GetReminder(RecoveryReminder) is not null;
+            // Storage is down: the pump keeps trying to read it and resumes the buffer when it answers.
+            logger.LogWarning(ex, "Buffer {BufferId}: not loaded at activation", BufferId);
             StartPump();
         }
         await base.OnActivateAsync(cancellationToken);
@@ -84,210 +72,289 @@ public sealed class BufferGrain : Grain, IBufferGrain, IRemindable
             if (!JsonText.IsValid(item))
                 throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"Item {i} is not a JSON value.", "data");
         }
-        if (S.BufferedCount + request.Items.Length > _options.MaxBufferedItems)
+        var settings = await ValidateSettingsAsync(await LedgerAsync(), request.Settings);
+        var ledger = await LedgerAsync(); // the one current after the awaits above
+        if (ledger.BufferedCount + request.Items.Length > _options.MaxBufferedItems)
         {
-            _metrics.Refused.Add(request.Items.Length);
+            metrics.Refused.Add(request.Items.Length);
             throw new ToolGrainsException(ErrorCodes.BufferFull,
-                $"Buffer '{BufferId}' holds {S.BufferedCount} items; {request.Items.Length} more would pass the limit of {_options.MaxBufferedItems}. Retry after it drains.", "buffer_id");
+                $"Buffer '{BufferId}' holds {ledger.BufferedCount} items; {request.Items.Length} more would pass the limit of {_options.MaxBufferedItems}. Retry after it drains.", "buffer_id");
         }
-        await ApplySettingsAsync(request.Settings);
-        var strategy = S.Strategy;
+        ApplySettings(ledger, settings);
+        var (change, sealedNow) = ledger.Append(request.Items);
+        var buffered = ledger.PendingCount;
+        var committed = CommitAsync(ledger, change); // queued on this turn: commits in the order it was made
+        try
+        {
+            await EnsureRecoveryAsync();
+        }
+        catch (Exception ex) when (ex is not ToolGrainsException)
+        {
+            _ = committed.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+            throw Unavailable(ex);
+        }
+        await committed;
+        metrics.Written.Add(request.Items.Length);
 
-        if (S.Pending.Count == 0) S.PendingSince = _time.GetUtcNow();
-        S.Pending.AddRange(request.Items);
-        S.TotalWritten += request.Items.Length;
-        SealedBatch? sealedNow = null;
-        if (strategy == BufferStrategy.Immediate)
-            sealedNow = Seal(S.Pending.Count, "size");
-        else if (strategy == BufferStrategy.Batched && S.Pending.Count >= S.MaxSize)
-            sealedNow = Seal(S.MaxSize, "size");
-        var buffered = S.Pending.Count;
-
-        await EnsureRecoveryAsync();
-        await _persist.WriteAsync();
-        _metrics.Written.Add(request.Items.Length);
-
-        if (strategy == BufferStrategy.Immediate && sealedNow is not null)
+        if (ledger.Record.Mode == BufferSealMode.Immediate && sealedNow.Count > 0)
         {
             // Immediate: the caller waits for its batch to reach the tool. It stays durable and is retried if the tool fails.
-            await DeliverPendingBatchesAsync(force: true);
-            var delivered = !S.InFlight.Contains(sealedNow);
-            return new BufferWriteResult(BufferId, S.BufferedCount, delivered, delivered ? sealedNow.Items.Count : 0);
+            await DeliverPendingAsync(force: true);
+            var delivered = ReferenceEquals(_ledger, ledger) && !ledger.Sealed.Contains(sealedNow[^1]);
+            return new BufferWriteResult(BufferId, ledger.BufferedCount, delivered, delivered ? sealedNow.Sum(b => b.Items.Count) : 0);
         }
-        if (sealedNow is not null) KickDelivery();
-        return new BufferWriteResult(BufferId, buffered, sealedNow is not null, sealedNow?.Items.Count ?? 0);
+        if (sealedNow.Count > 0) KickDelivery();
+        return new BufferWriteResult(BufferId, buffered, sealedNow.Count > 0, sealedNow.Sum(b => b.Items.Count));
     }
 
     public async Task<BufferFlushResult> FlushAsync()
     {
-        if (S.Strategy == BufferStrategy.Manual && S.PassThroughTool is null)
+        var ledger = await LedgerAsync();
+        if (ledger.Record.Mode == BufferSealMode.Manual && ledger.Record.PassThroughTool is null)
         {
-            // A manual buffer without a tool is a queue: flush drains and returns its items.
-            var items = S.Pending.ToImmutableArray();
-            if (items.Length == 0) return new BufferFlushResult(BufferId, 0, null, []);
-            var batchId = $"{BufferId}:{S.NextSequence++}";
-            S.Pending.Clear();
-            S.PendingSince = null;
-            S.TotalFlushed += items.Length;
-            S.BatchesFlushed++;
-            S.LastFlushAt = _time.GetUtcNow();
-            S.LastFlushReason = "manual";
-            await _persist.WriteAsync();
-            return new BufferFlushResult(BufferId, items.Length, batchId, items);
+            // A manual buffer without a tool is a queue: flush drains and returns its items, once they are removed
+            // from storage. If that fails, storage still holds them and the next flush returns them.
+            if (ledger.TakeAll("manual") is not { } taken) return new BufferFlushResult(BufferId, 0, null, []);
+            await CommitAsync(ledger, taken.Change);
+            return new BufferFlushResult(BufferId, taken.Items.Count, taken.BatchId, [.. taken.Items]);
         }
-        SealedBatch? batch = S.Pending.Count > 0 ? Seal(S.Pending.Count, "manual") : null;
-        if (batch is not null) await _persist.WriteAsync();
-        await DeliverPendingBatchesAsync(force: true);
-        if (batch is not null && S.InFlight.Contains(batch))
+        LedgerBatch? batch = null;
+        if (ledger.SealAll("manual") is { } sealedNow)
+        {
+            batch = sealedNow.Batch;
+            await CommitAsync(ledger, sealedNow.Change);
+        }
+        await DeliverPendingAsync(force: true);
+        if (!ReferenceEquals(_ledger, ledger))
+            throw Unavailable(null);
+        if (batch is not null && ledger.Sealed.Contains(batch))
             throw new ToolGrainsException(ErrorCodes.FlushFailed,
-                $"Batch {batch.BatchId} was not confirmed by '{S.PassThroughTool}': {S.LastError}. It stays buffered and is retried.", "pass_through_tool");
+                $"Batch {batch.BatchId} was not confirmed by '{ledger.Record.PassThroughTool}': {ledger.Record.LastError}. It stays buffered and is retried.", "pass_through_tool");
         return new BufferFlushResult(BufferId, batch?.Items.Count ?? 0, batch?.BatchId, null);
     }
 
-    public Task<BufferStatus> GetStatusAsync()
+    public async Task<BufferStatus> GetStatusAsync()
     {
-        var now = _time.GetUtcNow();
-        return Task.FromResult(new BufferStatus(
-            BufferId, S.Strategy, S.MaxSize, S.FlushIntervalSeconds, S.PassThroughTool,
-            S.Pending.Count, S.InFlightItems, S.TotalWritten, S.TotalFlushed, S.BatchesFlushed,
-            S.LastFlushAt, S.LastFlushReason, S.LastError,
-            S.PendingSince is { } since && S.Pending.Count > 0 ? Math.Max(0, (now - since).TotalSeconds) : null,
-            S.InFlight.Sum(b => b.Attempts)));
+        var ledger = await LedgerAsync();
+        var r = ledger.Record;
+        return new BufferStatus(
+            BufferId, (BufferStrategy)r.Mode, r.MaxSize, r.FlushIntervalSeconds, r.PassThroughTool,
+            ledger.PendingCount, ledger.SealedItems, r.TotalWritten, r.TotalFlushed, r.BatchesFlushed,
+            r.LastFlushAt, r.LastFlushReason, r.LastError, ledger.OldestPendingAgeSeconds, ledger.FailedAttempts);
     }
 
     public async Task<BufferClearResult> ClearAsync()
     {
-        var cleared = S.BufferedCount;
-        S.Pending.Clear();
-        S.PendingSince = null;
-        S.ClearInFlight();
-        S.LastError = null;
-        await _persist.WriteAsync();
+        var ledger = await LedgerAsync();
+        var (change, cleared) = ledger.Clear();
+        await CommitAsync(ledger, change);
         return new BufferClearResult(BufferId, cleared);
     }
 
-    public Task ReceiveReminder(string reminderName, TickStatus status)
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         // The tick proves the reminder exists, even when this activation did not register it (an empty
         // buffer reactivated after its silo died): without this, such a reminder would tick forever.
         _reminderRegistered = true;
-        // Being active again is the point of the reminder: the pump flushes what is due.
-        if (S.BufferedCount > 0) StartPump();
-        else return SettleRecoveryAsync();
-        return Task.CompletedTask;
+        try
+        {
+            // Being active again is the point of the reminder: the pump flushes what is due.
+            if ((await LedgerAsync()).BufferedCount > 0) StartPump();
+            else await SettleRecoveryAsync();
+        }
+        catch (ToolGrainsException ex) when (ex.Code == ErrorCodes.StorageUnavailable)
+        {
+            StartPump(); // retries the read each tick
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _pump?.Dispose();
         _pump = null;
-        _logger.LogInformation("Buffer {BufferId} deactivating ({Reason}) with {Pending} pending and {InFlight} in flight",
-            BufferId, reason.ReasonCode, S.Pending.Count, S.InFlightItems);
-        if (!_poisoned && S.Pending.Count > 0 && S.PassThroughTool is not null && S.Strategy != BufferStrategy.Manual)
+        var ledger = _ledger; // null after a failed commit: memory is not trusted, storage keeps the truth
+        logger.LogInformation("Buffer {BufferId} deactivating ({Reason}) with {Pending} pending and {InFlight} in flight",
+            BufferId, reason.ReasonCode, ledger?.PendingCount, ledger?.SealedItems);
+        if (ledger is { PendingCount: > 0, Record.PassThroughTool: not null } && ledger.Record.Mode != BufferSealMode.Manual)
         {
+            // At most DeactivationFlushTimeout: the delivery is cancelled there, and the batch stays durable
+            // for the recovery reminder to deliver later.
+            using var timeout = new CancellationTokenSource(_options.DeactivationFlushTimeout);
             try
             {
-                Seal(S.Pending.Count, "deactivation");
-                await _persist.WriteAsync();
-                using var timeout = new CancellationTokenSource(_options.DeactivationFlushTimeout);
-                await DeliverPendingBatchesAsync(force: true).WaitAsync(timeout.Token);
+                if (ledger.SealAll("deactivation") is { } sealedNow) await CommitAsync(ledger, sealedNow.Change).WaitAsync(timeout.Token);
+                await DeliverPendingAsync(force: true, timeout.Token).WaitAsync(timeout.Token);
             }
             catch (Exception ex)
             {
-                // The batch stays durable; the recovery reminder delivers it later.
-                _logger.LogWarning(ex, "Buffer {BufferId}: flush on deactivation did not complete", BufferId);
+                logger.LogWarning(ex, "Buffer {BufferId}: flush on deactivation did not complete", BufferId);
             }
         }
-        if (!_poisoned) await SettleRecoveryAsync(); // poisoned: memory may disagree with storage, keep the reminder
+        if (_ledger is not null) await SettleRecoveryAsync();
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
-    /// <summary>Validates the buffer's settings as they would be after <paramref name="settings"/>, then applies them; a refused write changes nothing.</summary>
-    private async Task ApplySettingsAsync(BufferSettingsUpdate? settings)
+    /// <summary>The current ledger, read from storage when there is none (first call, or after a failed commit).</summary>
+    private Task<BufferLedger> LedgerAsync()
     {
-        if (settings is not null) BufferRules.Validate(settings);
-        var next = (
-            Strategy: settings?.Strategy ?? S.Strategy,
-            MaxSize: settings?.MaxSize ?? S.MaxSize,
-            Interval: settings?.FlushIntervalSeconds ?? S.FlushIntervalSeconds,
-            Tool: settings?.PassThroughTool ?? S.PassThroughTool);
-        if (next.Strategy != BufferStrategy.Manual && next.Tool is null)
-            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"A {Name(next.Strategy)} buffer needs a 'pass_through_tool'.", "pass_through_tool");
-        // Pointing another team's buffer at one's own tool would take its items: once set, the tool is the operator's to change.
-        if (S.PassThroughTool is { } current && next.Tool != current)
-            CallerContext.Demand(ToolGrainsRole.Admin, $"Changing the pass-through tool of buffer '{BufferId}' from '{current}'");
-        if (next.Tool is { } tool && tool != S.PassThroughTool
-            && await GrainFactory.GetGrain<IToolReputationGrain>(tool).GetDescriptorAsync() is null)
-            throw new ToolGrainsException(ErrorCodes.ToolNotFound, $"Pass-through tool '{tool}' is not registered.", "pass_through_tool");
-        var changed = next != (S.Strategy, S.MaxSize, S.FlushIntervalSeconds, S.PassThroughTool);
-        (S.Strategy, S.MaxSize, S.FlushIntervalSeconds, S.PassThroughTool) = next;
-        S.Configured = true;
-        if (changed && S.Pending.Count > 0) RestartPump();
+        if (_ledger is { } ledger) return Task.FromResult(ledger);
+        if (_loading is null || _loading.IsCompleted) _loading = LoadAsync();
+        return _loading;
     }
 
-    private SealedBatch Seal(int count, string reason)
+    private async Task<BufferLedger> LoadAsync()
     {
-        var batch = new SealedBatch
+        BufferSnapshot snapshot;
+        try
         {
-            BatchId = $"{BufferId}:{S.NextSequence++}",
-            Items = S.Pending.GetRange(0, count),
-            Reason = reason,
-        };
-        S.Pending.RemoveRange(0, count);
-        // The remaining items were written after the sealed ones; restarting the clock here is what keeps
-        // the guarantee "no item waits much longer than the interval" without tracking a time per item.
-        S.PendingSince = S.Pending.Count > 0 ? _time.GetUtcNow() : null;
-        S.AddInFlight(batch);
-        return batch;
+            snapshot = await store.LoadAsync(BufferId);
+            if (snapshot.Version == 0) snapshot = await MigrateLegacyAsync() ?? snapshot;
+        }
+        catch (Exception ex)
+        {
+            throw Unavailable(ex);
+        }
+        var ledger = new BufferLedger(BufferId, snapshot, time, _options.RetryInitialDelay, _options.RetryMaxDelay);
+        if (!ledger.Record.Configured)
+        {
+            ledger.Record.Mode = BufferSealMode.Batched;
+            ledger.Record.MaxSize = _options.DefaultMaxSize;
+            ledger.Record.FlushIntervalSeconds = _options.DefaultFlushIntervalSeconds;
+        }
+        _ledger = ledger;
+        return ledger;
     }
 
-    private async Task PersistNowAsync()
+    /// <summary>
+    /// A buffer stored the old way (one grain state holding every item) is moved into the item store once:
+    /// its items and batches are committed there, then the old state is cleared. Null when there is none.
+    /// </summary>
+    private async Task<BufferSnapshot?> MigrateLegacyAsync()
+    {
+        if (ServiceProvider.GetKeyedService<IGrainStorage>(StorageNames.Default) is not { } legacyStorage) return null;
+        var legacy = new GrainState<BufferState>(new BufferState());
+        await legacyStorage.ReadStateAsync("buffer", this.GetGrainId(), legacy);
+        if (!legacy.RecordExists || legacy.State is null) return null;
+        var snapshot = legacy.State.ToSnapshot();
+        await store.CommitAsync(new BufferChange(BufferId, 0, snapshot.Record.ToJson(), snapshot.Items, snapshot.Batches, null, false));
+        logger.LogInformation("Buffer {BufferId}: moved {Items} items from its old grain state into the item store", BufferId, snapshot.Items.Count);
+        try
+        {
+            await legacyStorage.ClearStateAsync("buffer", this.GetGrainId(), legacy);
+        }
+        catch (Exception ex)
+        {
+            // Harmless: the item store has a record now, so the old state is never read again.
+            logger.LogWarning(ex, "Buffer {BufferId}: old grain state not cleared", BufferId);
+        }
+        return snapshot with { Version = 1 };
+    }
+
+    /// <summary>Hands <paramref name="change"/> to the store now; on failure the ledger, ahead of storage, is dropped.</summary>
+    private async Task CommitAsync(BufferLedger ledger, BufferChange change)
     {
         try
         {
-            await _state.WriteStateAsync();
-            _metrics.StorageWrites.Add(1);
+            await store.CommitAsync(change);
+            metrics.StorageWrites.Add(1);
         }
-        catch
+        catch (Exception ex)
         {
-            // Memory may now hold items no caller was told are stored: drop this activation, keep storage's truth.
-            _poisoned = true;
-            DeactivateOnIdle();
-            throw;
+            if (ReferenceEquals(_ledger, ledger))
+            {
+                _ledger = null;
+                logger.LogWarning(ex, "Buffer {BufferId}: a change was not stored; reading storage again at the next call", BufferId);
+            }
+            throw Unavailable(ex);
         }
+    }
+
+    private ToolGrainsException Unavailable(Exception? cause) => new(ErrorCodes.StorageUnavailable,
+        $"Buffer '{BufferId}': storage did not answer{(cause is null ? "" : $" ({cause.GetType().Name}: {cause.Message})")}; nothing was acknowledged. Retry the request.");
+
+    /// <summary>Validates the buffer's settings as they would be after <paramref name="settings"/>; a refused write changes nothing.</summary>
+    private async Task<(BufferSealMode Mode, int MaxSize, double Interval, string? Tool)> ValidateSettingsAsync(BufferLedger ledger, BufferSettingsUpdate? settings)
+    {
+        if (settings is not null) BufferRules.Validate(settings);
+        var r = ledger.Record;
+        var next = (
+            Mode: settings?.Strategy is { } s ? (BufferSealMode)s : r.Mode,
+            MaxSize: settings?.MaxSize ?? r.MaxSize,
+            Interval: settings?.FlushIntervalSeconds ?? r.FlushIntervalSeconds,
+            Tool: settings?.PassThroughTool ?? r.PassThroughTool);
+        if (next.Mode != BufferSealMode.Manual && next.Tool is null)
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"A {next.Mode.ToString().ToLowerInvariant()} buffer needs a 'pass_through_tool'.", "pass_through_tool");
+        // Pointing another team's buffer at one's own tool would take its items: once set, the tool is the operator's to change.
+        if (r.PassThroughTool is { } current && next.Tool != current)
+            CallerContext.Demand(ToolGrainsRole.Admin, $"Changing the pass-through tool of buffer '{BufferId}' from '{current}'");
+        if (next.Tool is { } tool && tool != r.PassThroughTool
+            && await GrainFactory.GetGrain<IToolReputationGrain>(tool).GetDescriptorAsync() is null)
+            throw new ToolGrainsException(ErrorCodes.ToolNotFound, $"Pass-through tool '{tool}' is not registered.", "pass_through_tool");
+        return next;
+    }
+
+    private void ApplySettings(BufferLedger ledger, (BufferSealMode Mode, int MaxSize, double Interval, string? Tool) next)
+    {
+        var r = ledger.Record;
+        var changed = next != (r.Mode, r.MaxSize, r.FlushIntervalSeconds, r.PassThroughTool);
+        ledger.Configure(next.Mode, next.MaxSize, next.Interval, next.Tool);
+        if (changed && ledger.PendingCount > 0) RestartPump();
     }
 
     private void KickDelivery()
     {
         if (_delivery is { IsCompleted: false }) return;
-        _delivery = DeliverPendingBatchesAsync(force: false);
+        _delivery = DeliverInBackgroundAsync();
+    }
+
+    private async Task DeliverInBackgroundAsync()
+    {
+        try
+        {
+            await DeliverPendingAsync(force: false);
+        }
+        catch (Exception ex)
+        {
+            // A confirmation not stored: the batch is redelivered (same batch_id) after the ledger is read again.
+            logger.LogWarning(ex, "Buffer {BufferId}: delivery stopped", BufferId);
+        }
     }
 
     /// <summary>
-    /// Delivers sealed batches in order, one delivery at a time; stops at the first failure, which is retried
-    /// with backoff. <paramref name="force"/> ignores the backoff (an explicit flush, an immediate write).
+    /// Delivers sealed batches in order, one at a time; stops at the first failure, which is retried with
+    /// backoff. <paramref name="force"/> ignores the backoff (an explicit flush, an immediate write).
     /// </summary>
-    private async Task DeliverPendingBatchesAsync(bool force)
+    private async Task DeliverPendingAsync(bool force, CancellationToken cancellationToken = default)
     {
-        await _deliveryGate.WaitAsync();
+        await _deliveryGate.WaitAsync(cancellationToken);
+        var confirming = new List<Task>();
         try
         {
-            var unsaved = 0;
-            while (S.InFlight.Count > 0)
+            while (!cancellationToken.IsCancellationRequested && _ledger is { } ledger && ledger.NextDelivery(force) is { } batch)
             {
-                var batch = S.InFlight[0];
-                if (!force && batch.NextAttemptAt is { } next && next > _time.GetUtcNow()) break;
-                var delivered = await DeliverAsync(batch);
-                // Confirmations are saved in groups: a crash before the save only redelivers those
-                // batches (same batch_id), and a fast tool is not held to one storage write per batch.
-                if (++unsaved >= MaxUnsavedDeliveries || !delivered)
+                var (ok, error) = await CallPassThroughAsync(ledger.Record.PassThroughTool, batch, cancellationToken);
+                if (!ReferenceEquals(_ledger, ledger)) break;   // storage failed meanwhile: read again first
+                if (!ledger.IsNext(batch)) continue;             // cleared meanwhile
+                if (ok)
                 {
-                    await _persist.WriteAsync();
-                    unsaved = 0;
+                    metrics.Flushed.Add(batch.Items.Count);
+                    // Not awaited one by one: the next batch goes out while this confirmation is committed (in
+                    // order, with other changes). A crash before it is stored redelivers it under the same batch_id.
+                    confirming.Add(CommitAsync(ledger, ledger.Confirm(batch)));
+                    if (confirming.Count >= MaxUnconfirmedDeliveries)
+                    {
+                        await Task.WhenAll(confirming);
+                        confirming.Clear();
+                    }
                 }
-                if (!delivered) break;
+                else
+                {
+                    ledger.Fail(batch, error!);
+                    logger.LogWarning("Buffer {BufferId}: pass-through {Tool} failed for {BatchId}: {Error}", BufferId, ledger.Record.PassThroughTool, batch.BatchId, error);
+                    break;
+                }
             }
-            if (unsaved > 0) await _persist.WriteAsync();
+            await Task.WhenAll(confirming);
         }
         finally
         {
@@ -295,44 +362,18 @@ public sealed class BufferGrain : Grain, IBufferGrain, IRemindable
         }
     }
 
-    private async Task<bool> DeliverAsync(SealedBatch batch)
+    private async Task<(bool Ok, string? Error)> CallPassThroughAsync(string? toolId, LedgerBatch batch, CancellationToken cancellationToken)
     {
-        var toolId = S.PassThroughTool;
-        ToolCallResult result;
         var descriptor = toolId is null ? null : await GrainFactory.GetGrain<IToolReputationGrain>(toolId).GetDescriptorAsync();
-        if (descriptor is null)
-            result = new ToolCallResult(toolId ?? "", ToolOutcome.Failure, null, $"Pass-through tool '{toolId}' is not registered.", 0);
-        else
-        {
-            result = await _runner.RunAsync(descriptor, BatchJson(batch));
-            // A pass-through call is a tool invocation like any other (the tracker skips the usage buffer's own).
-            await _usage.TrackAsync(descriptor.Id, BufferId);
-        }
-        _metrics.PassThroughCalls.Add(1);
-
-        if (result.Succeeded)
-        {
-            S.RemoveInFlight(batch);
-            S.TotalFlushed += batch.Items.Count;
-            S.BatchesFlushed++;
-            S.LastFlushAt = _time.GetUtcNow();
-            S.LastFlushReason = batch.Reason;
-            S.LastError = null;
-            _metrics.Flushed.Add(batch.Items.Count);
-        }
-        else
-        {
-            batch.Attempts++;
-            var delay = TimeSpan.FromTicks(Math.Min(_options.RetryMaxDelay.Ticks,
-                _options.RetryInitialDelay.Ticks * (1L << Math.Min(batch.Attempts - 1, 30))));
-            batch.NextAttemptAt = _time.GetUtcNow() + delay;
-            S.LastError = $"{result.Outcome.ToString().ToLowerInvariant()}: {result.Error} (batch {batch.BatchId}, attempt {batch.Attempts}, next in {delay.TotalSeconds:0.#} s)";
-            _logger.LogWarning("Buffer {BufferId}: pass-through {Tool} failed for {BatchId}: {Error}", BufferId, toolId, batch.BatchId, result.Error);
-        }
-        return result.Succeeded;
+        metrics.PassThroughCalls.Add(1);
+        if (descriptor is null) return (false, $"failure: Pass-through tool '{toolId}' is not registered.");
+        var result = await runner.RunAsync(descriptor, BatchJson(batch), cancellationToken);
+        // A pass-through call is a tool invocation like any other (the tracker skips the usage buffer's own).
+        await usage.TrackAsync(descriptor.Id, BufferId);
+        return result.Succeeded ? (true, null) : (false, $"{result.Outcome.ToString().ToLowerInvariant()}: {result.Error}");
     }
 
-    private string BatchJson(SealedBatch batch)
+    private string BatchJson(LedgerBatch batch)
     {
         var sb = new StringBuilder(64 + batch.Items.Sum(i => i.Length + 1));
         sb.Append("{\"buffer_id\":").Append(System.Text.Json.JsonSerializer.Serialize(BufferId))
@@ -346,11 +387,12 @@ public sealed class BufferGrain : Grain, IBufferGrain, IRemindable
         return sb.Append("]}").ToString();
     }
 
-    /// <summary>The pump ticks while items are held: time flush of pending items, retries of failed batches.</summary>
+    /// <summary>The pump ticks while items are held (or storage is to be read again): time flush, retries.</summary>
     private void StartPump()
     {
         if (_pump is not null) return;
-        var tick = TimeSpan.FromSeconds(Math.Clamp(S.FlushIntervalSeconds / 10, 0.02, 0.5));
+        var interval = _ledger?.Record.FlushIntervalSeconds ?? 5;
+        var tick = TimeSpan.FromSeconds(Math.Clamp(interval / 10, 0.02, 0.5));
         _pump = this.RegisterGrainTimer(PumpAsync, new GrainTimerCreationOptions(tick, tick) { Interleave = true, KeepAlive = false });
     }
 
@@ -363,17 +405,20 @@ public sealed class BufferGrain : Grain, IBufferGrain, IRemindable
 
     private async Task PumpAsync(CancellationToken cancellationToken)
     {
-        if (S.Strategy == BufferStrategy.Batched && S.Pending.Count > 0 && S.PendingSince is { } since
-            && _time.GetUtcNow() - since >= TimeSpan.FromSeconds(S.FlushIntervalSeconds))
+        try
         {
-            Seal(S.Pending.Count, "time");
-            await _persist.WriteAsync();
+            var ledger = await LedgerAsync();
+            if (ledger.SealIfDue() is { } change) await CommitAsync(ledger, change);
+            if (ledger.Sealed.Count > 0) KickDelivery();
+            if (ledger.BufferedCount == 0 && _delivery is not { IsCompleted: false })
+            {
+                _pump?.Dispose();
+                _pump = null;
+            }
         }
-        if (S.InFlight.Count > 0) KickDelivery();
-        if (S.BufferedCount == 0 && _delivery is not { IsCompleted: false })
+        catch (ToolGrainsException ex) when (ex.Code == ErrorCodes.StorageUnavailable)
         {
-            _pump?.Dispose();
-            _pump = null;
+            // Storage is down; the next tick tries again.
         }
     }
 
@@ -403,15 +448,14 @@ public sealed class BufferGrain : Grain, IBufferGrain, IRemindable
 
     /// <summary>A drained buffer drops its reminder when it deactivates or the reminder ticks, so idle buffers
     /// cost nothing. Not after every delivery: a busy buffer drains every batch, and registering and removing
-    /// the reminder each time was two reminder-table writes per batch (the soak saw ~200/s, and ETag
-    /// conflicts between the two).</summary>
+    /// the reminder each time was two reminder-table writes per batch.</summary>
     private async Task SettleRecoveryAsync()
     {
-        if (S.BufferedCount > 0 || !_reminderRegistered) return;
+        if (_ledger is not { BufferedCount: 0 } || !_reminderRegistered) return;
         await _reminderGate.WaitAsync();
         try
         {
-            if (S.BufferedCount > 0 || !_reminderRegistered) return;
+            if (_ledger is not { BufferedCount: 0 } || !_reminderRegistered) return;
             // Cleared before the removal starts: a write arriving meanwhile sees it, waits at the gate and
             // registers again, so no acknowledged item relies on the reminder removed here.
             _reminderRegistered = false;
@@ -422,7 +466,7 @@ public sealed class BufferGrain : Grain, IBufferGrain, IRemindable
             catch (Exception ex)
             {
                 _reminderRegistered = true;
-                _logger.LogDebug(ex, "Buffer {BufferId}: reminder not removed; it is removed on its next tick", BufferId);
+                logger.LogDebug(ex, "Buffer {BufferId}: reminder not removed; it is removed on its next tick", BufferId);
             }
         }
         finally
@@ -430,8 +474,6 @@ public sealed class BufferGrain : Grain, IBufferGrain, IRemindable
             _reminderGate.Release();
         }
     }
-
-    private static string Name(BufferStrategy s) => s.ToString().ToLowerInvariant();
 }
 
 /// <summary>Counters of the <c>ToolGrains</c> meter for buffers.</summary>
@@ -444,7 +486,7 @@ public sealed class BufferMetrics
         var meter = meters.Create(MeterName);
         Written = meter.CreateCounter<long>("toolgrains.buffer.items_written", "{item}", "Items acknowledged by buffers");
         Flushed = meter.CreateCounter<long>("toolgrains.buffer.items_flushed", "{item}", "Items confirmed by pass-through tools");
-        StorageWrites = meter.CreateCounter<long>("toolgrains.buffer.storage_writes", "{write}", "Grain state writes of buffers");
+        StorageWrites = meter.CreateCounter<long>("toolgrains.buffer.storage_writes", "{write}", "Changes of buffers committed to the item store");
         PassThroughCalls = meter.CreateCounter<long>("toolgrains.buffer.pass_through_calls", "{call}", "Calls of pass-through tools");
         Refused = meter.CreateCounter<long>("toolgrains.buffer.items_refused", "{item}", "Items refused with buffer_full");
     }

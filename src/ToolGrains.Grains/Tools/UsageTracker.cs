@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -24,6 +25,9 @@ public sealed class UsageTrackingOptions
     /// <summary>Seconds the oldest increment may wait. Default 5.</summary>
     public double FlushIntervalSeconds { get; set; } = 5;
 
+    /// <summary>Seconds a silo gathers counts before writing them, one item per tool, to the usage buffer. Default 1.</summary>
+    public double AggregationSeconds { get; set; } = 1;
+
     /// <summary>Whether invocations are counted at all. Default true.</summary>
     public bool Enabled { get; set; } = true;
 
@@ -32,18 +36,27 @@ public sealed class UsageTrackingOptions
         if (string.IsNullOrWhiteSpace(BufferId)) yield return "ToolGrains:UsageTracking:BufferId must not be empty.";
         if (string.IsNullOrWhiteSpace(PassThroughTool)) yield return "ToolGrains:UsageTracking:PassThroughTool must not be empty.";
         if (MaxSize is < 1 or > 100_000) yield return $"ToolGrains:UsageTracking:MaxSize must be 1..100000, not {MaxSize}.";
+        if (!(AggregationSeconds > 0) || AggregationSeconds > 3600) yield return $"ToolGrains:UsageTracking:AggregationSeconds must be in (0, 3600], not {AggregationSeconds}.";
         if (!(FlushIntervalSeconds > 0)) yield return $"ToolGrains:UsageTracking:FlushIntervalSeconds must be positive, not {FlushIntervalSeconds}.";
     }
 }
 
 /// <summary>
-/// Counts a tool invocation by writing <c>{"tool_id", "increment": 1}</c> to the usage buffer, whose
-/// pass-through (<c>qdrant_batch_update</c>, through <see cref="ToolUsageUpdateTool.AddAsync"/>) adds them up per tool per batch: a thousand calls
-/// become a handful of reputation state writes, not a thousand. A count that cannot be written is
-/// logged and dropped, never the caller's failure.
+/// Counts tool invocations per silo and writes them to the usage buffer as one item per tool,
+/// <c>{"tool_id", "increment": n}</c>, every <see cref="UsageTrackingOptions.AggregationSeconds"/>: a thousand calls of
+/// a tool in that window are one item, so the buffer sees a few items per second whatever the call rate. The
+/// buffer's pass-through (<c>qdrant_batch_update</c>, through <see cref="ToolUsageUpdateTool.AddAsync"/>) adds them up per tool per batch. Counts a write
+/// did not take (buffer full, storage down) are kept and written with the next round, so none is lost
+/// while the silo runs; the silo's stop writes what is left.
 /// </summary>
 public sealed class UsageTracker(IGrainFactory grains, IOptions<UsageTrackingOptions> options, ReputationMetrics metrics, ILogger<UsageTracker> logger)
+    : ILifecycleParticipant<ISiloLifecycle>
 {
+    private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _flushGate = new(1, 1);
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _loop;
+
     private UsageTrackingOptions O => options.Value;
 
     /// <summary>Whether a call of <paramref name="toolId"/>, made by the buffer <paramref name="viaBufferId"/> if any, is counted:
@@ -51,22 +64,71 @@ public sealed class UsageTracker(IGrainFactory grains, IOptions<UsageTrackingOpt
     public bool Counts(string toolId, string? viaBufferId = null) =>
         O.Enabled && toolId != O.PassThroughTool && viaBufferId != O.BufferId;
 
-    public async Task TrackAsync(string toolId, string? viaBufferId = null)
+    /// <summary>Counts one call; it reaches the usage buffer with the next aggregation round.</summary>
+    public Task TrackAsync(string toolId, string? viaBufferId = null)
     {
-        if (!Counts(toolId, viaBufferId)) return;
+        if (!Counts(toolId, viaBufferId)) return Task.CompletedTask;
+        _counts.AddOrUpdate(toolId, 1, static (_, n) => n + 1);
+        metrics.UsageTracked.Add(1, new KeyValuePair<string, object?>(ReputationMetrics.ToolIdTag, toolId));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Counts not yet written to the usage buffer.</summary>
+    public long Unwritten => _counts.Values.Sum();
+
+    /// <summary>Writes the counts gathered so far to the usage buffer in one write; what it refuses is kept for the next round.</summary>
+    public async Task FlushAsync()
+    {
         // The usage buffer is the cluster's: its settings are the operator's, whoever's call is being counted.
         CallerContext.ActAsSystem();
+        await _flushGate.WaitAsync();
         try
         {
-            var item = JsonSerializer.Serialize(new { tool_id = toolId, increment = 1 });
-            await grains.GetGrain<IBufferGrain>(O.BufferId).WriteAsync(new BufferWriteRequest(
-                [item], new BufferSettingsUpdate(BufferStrategy.Batched, O.MaxSize, O.FlushIntervalSeconds, O.PassThroughTool)));
-            metrics.UsageTracked.Add(1, new KeyValuePair<string, object?>(ReputationMetrics.ToolIdTag, toolId));
+            var taken = new List<(string Tool, long Count)>();
+            foreach (var tool in _counts.Keys)
+                if (_counts.TryRemove(tool, out var n) && n > 0) taken.Add((tool, n));
+            if (taken.Count == 0) return;
+            try
+            {
+                var items = taken.Select(t => JsonSerializer.Serialize(new { tool_id = t.Tool, increment = t.Count })).ToImmutableArray();
+                await grains.GetGrain<IBufferGrain>(O.BufferId).WriteAsync(new BufferWriteRequest(
+                    items, new BufferSettingsUpdate(BufferStrategy.Batched, O.MaxSize, O.FlushIntervalSeconds, O.PassThroughTool)));
+            }
+            catch (Exception ex)
+            {
+                // Not acknowledged, so not stored: put the counts back for the next round.
+                foreach (var (tool, count) in taken) _counts.AddOrUpdate(tool, count, (_, n) => n + count);
+                metrics.UsageTrackingErrors.Add(taken.Count);
+                logger.LogWarning(ex, "Usage counts of {Tools} tools not written yet; retried in {Seconds} s", taken.Count, O.AggregationSeconds);
+            }
         }
-        catch (Exception ex)
+        finally
         {
-            metrics.UsageTrackingErrors.Add(1, new KeyValuePair<string, object?>(ReputationMetrics.ToolIdTag, toolId));
-            logger.LogWarning(ex, "Usage of tool {ToolId} not counted", toolId);
+            _flushGate.Release();
+        }
+    }
+
+    void ILifecycleParticipant<ISiloLifecycle>.Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(UsageTracker), ServiceLifecycleStage.Active, _ =>
+        {
+            _loop = Task.Run(LoopAsync);
+            return Task.CompletedTask;
+        }, async _ =>
+        {
+            _stopping.Cancel();
+            if (_loop is not null) await _loop;
+            await FlushAsync();
+        });
+
+    private async Task LoopAsync()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(O.AggregationSeconds));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token)) await FlushAsync();
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 

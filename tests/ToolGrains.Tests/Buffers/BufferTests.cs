@@ -354,3 +354,38 @@ public sealed class BufferDeactivationTests(ClusterFixture fixture)
 
 }
 
+
+[Collection(ClusterCollection.Name)]
+public sealed class BufferMigrationTests(ClusterFixture fixture)
+{
+    [Fact]
+    public async Task A_buffer_stored_the_old_way_is_moved_into_the_item_store_with_its_batch_ids_and_nothing_lost()
+    {
+        var toolId = $"legacy-{Guid.NewGuid():N}"[..20];
+        await fixture.RegisterAsync(new { id = toolId, description = "test pass-through", builtin = "test_controllable" });
+        var id = $"legacy-{Guid.NewGuid():N}"[..24];
+        var buffer = fixture.Client.GetGrain<IBufferGrain>(id);
+        var storage = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(ToolGrains.Grains.StorageNames.Default);
+        var old = new ToolGrains.Grains.Buffers.BufferState
+        {
+            Strategy = BufferStrategy.Batched, MaxSize = 100, FlushIntervalSeconds = 3600, PassThroughTool = toolId, Configured = true,
+            Pending = ["4", "5"], PendingSince = DateTimeOffset.UtcNow,
+            InFlight = [new() { BatchId = $"{id}:7", Items = ["1", "2", "3"], Reason = "size" }],
+            InFlightItems = 3, NextSequence = 8, TotalWritten = 5,
+        };
+        await storage.WriteStateAsync("buffer", buffer.GetGrainId(), new GrainState<ToolGrains.Grains.Buffers.BufferState>(old));
+
+        var status = await buffer.GetStatusAsync();
+        Assert.Equal(2, status.Buffered);
+        Assert.Equal(3, status.InFlight);
+        Assert.Equal(5, status.TotalWritten);
+        var flush = await buffer.FlushAsync();
+        Assert.Equal($"{id}:8", flush.BatchId); // numbering continues after the old batch ids
+        var sink = ControllableTool.For(toolId);
+        Assert.Equal([($"{id}:7", "1,2,3"), ($"{id}:8", "4,5")], sink.Delivered.Select(b => (b.BatchId, string.Join(",", b.Items))));
+
+        var cleared = new GrainState<ToolGrains.Grains.Buffers.BufferState>(new());
+        await storage.ReadStateAsync("buffer", buffer.GetGrainId(), cleared);
+        Assert.False(cleared.RecordExists);
+    }
+}

@@ -12,9 +12,11 @@ namespace ToolGrains.Tests.Infrastructure;
 /// A real in-process Orleans cluster on the embedded profile (SQLite in a temp folder), with the
 /// ToolGrains services and a test built-in tool, shared by the tests of a collection.
 /// </summary>
-public sealed class ClusterFixture : IAsyncLifetime
+public class ClusterFixture : IAsyncLifetime
 {
     public const int MaxBufferedItems = 200;
+    /// <summary>The buffers' item limit in this cluster; <see cref="MaxBufferedItems"/> unless a derived fixture needs a backlog.</summary>
+    protected virtual int BufferLimit => MaxBufferedItems;
     private InProcessTestCluster? _cluster;
 
     public string DataDir { get; } = Repo.NewTempDir("cluster");
@@ -25,6 +27,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         var builder = new InProcessTestClusterBuilder(1);
         var dataDir = DataDir;
+        var limit = BufferLimit;
         builder.ConfigureSilo((_, silo) =>
         {
             silo.UseToolGrainsStorage(new ToolGrainsOptions { DataDir = dataDir });
@@ -37,7 +40,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.Configure<ToolGrains.Grains.SpecExtractorOptions>(o => o.AllowedDirectories = [dataDir]);
             silo.Services.Configure<BufferOptions>(o =>
             {
-                o.MaxBufferedItems = MaxBufferedItems;
+                o.MaxBufferedItems = limit;
                 o.MaxItemBytes = 4096;
                 o.RetryInitialDelay = TimeSpan.FromMilliseconds(100);
                 o.RetryMaxDelay = TimeSpan.FromMilliseconds(400);

@@ -344,6 +344,8 @@ public sealed class ReputationTests(ReputationClusterFixture cluster, ITestOutpu
         Assert.True(await Repo.WaitUntilAsync(async () =>
             (await cluster.Client.GetGrain<IBufferGrain>(bufferId).GetStatusAsync()).TotalFlushed == 4, TimeSpan.FromSeconds(30)));
 
+        // Counts are gathered per silo for a second, then written to the usage buffer as one item per tool.
+        await cluster.SiloServices.GetRequiredService<UsageTracker>().FlushAsync();
         await cluster.CallOkAsync("buffer", new { operation = "flush", buffer_id = "usage_tracking" });
         var usage = await cluster.Client.GetGrain<IBufferGrain>("usage_tracking").GetStatusAsync();
         // The settings the replaced system's callers send for this buffer, so their writes and the silo's agree.

@@ -1,0 +1,80 @@
+-- ToolGrains: the buffers' append-only item store (not an Orleans provider; read and written by
+-- ToolGrains.Hosting's PostgresBufferStore). Requires nothing from 001..004.
+--
+-- A buffer is one row in toolgrains_buffer (settings, counters and watermarks as JSON text, with a
+-- version for optimistic concurrency), its items in toolgrains_buffer_item keyed by sequence, and
+-- the boundaries of its sealed batches in toolgrains_buffer_batch. A write inserts its items, a
+-- seal inserts a boundary, a confirmed batch is deleted by range: no step rewrites what is held.
+
+CREATE TABLE IF NOT EXISTS toolgrains_buffer
+(
+    service_id varchar(150) NOT NULL,
+    buffer_id  varchar(256) NOT NULL,
+    version    bigint       NOT NULL,
+    record     text         NOT NULL,
+    CONSTRAINT toolgrains_buffer_pk PRIMARY KEY (service_id, buffer_id)
+);
+
+CREATE TABLE IF NOT EXISTS toolgrains_buffer_item
+(
+    service_id varchar(150) NOT NULL,
+    buffer_id  varchar(256) NOT NULL,
+    seq        bigint       NOT NULL,
+    payload    text         NOT NULL,
+    CONSTRAINT toolgrains_buffer_item_pk PRIMARY KEY (service_id, buffer_id, seq)
+);
+
+CREATE TABLE IF NOT EXISTS toolgrains_buffer_batch
+(
+    service_id varchar(150) NOT NULL,
+    buffer_id  varchar(256) NOT NULL,
+    batch_no   bigint       NOT NULL,
+    last_seq   bigint       NOT NULL,
+    reason     varchar(32)  NOT NULL,
+    CONSTRAINT toolgrains_buffer_batch_pk PRIMARY KEY (service_id, buffer_id, batch_no)
+);
+
+-- Applies one change of one buffer if the stored version is p_expected: removes items (and batch
+-- boundaries) up to p_remove_through, appends items and boundaries, stores the record and advances
+-- the version by p_step (the number of changes merged into this one). Returns the new version, or -1
+-- (and changes nothing) when the version differs, so that the other changes committed in the same
+-- round trip are not aborted. A version of 0 means "no row yet".
+CREATE OR REPLACE FUNCTION toolgrains_buffer_commit(
+    p_service text, p_buffer text, p_expected bigint, p_record text,
+    p_seqs bigint[], p_payloads text[],
+    p_batch_nos bigint[], p_batch_last bigint[], p_batch_reasons text[],
+    p_remove_through bigint, p_step bigint)
+    RETURNS bigint
+    LANGUAGE plpgsql
+AS $fn$
+DECLARE
+    n integer;
+BEGIN
+    IF p_expected = 0 THEN
+        INSERT INTO toolgrains_buffer (service_id, buffer_id, version, record)
+        VALUES (p_service, p_buffer, p_step, p_record) ON CONFLICT DO NOTHING;
+    ELSE
+        UPDATE toolgrains_buffer SET version = version + p_step, record = p_record
+        WHERE service_id = p_service AND buffer_id = p_buffer AND version = p_expected;
+    END IF;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n = 0 THEN
+        RETURN -1;
+    END IF;
+    IF p_remove_through IS NOT NULL THEN
+        DELETE FROM toolgrains_buffer_item
+        WHERE service_id = p_service AND buffer_id = p_buffer AND seq <= p_remove_through;
+        DELETE FROM toolgrains_buffer_batch
+        WHERE service_id = p_service AND buffer_id = p_buffer AND last_seq <= p_remove_through;
+    END IF;
+    IF cardinality(p_seqs) > 0 THEN
+        INSERT INTO toolgrains_buffer_item (service_id, buffer_id, seq, payload)
+        SELECT p_service, p_buffer, s, p FROM unnest(p_seqs, p_payloads) AS u(s, p);
+    END IF;
+    IF cardinality(p_batch_nos) > 0 THEN
+        INSERT INTO toolgrains_buffer_batch (service_id, buffer_id, batch_no, last_seq, reason)
+        SELECT p_service, p_buffer, b, l, r FROM unnest(p_batch_nos, p_batch_last, p_batch_reasons) AS u(b, l, r);
+    END IF;
+    RETURN p_expected + p_step;
+END
+$fn$;

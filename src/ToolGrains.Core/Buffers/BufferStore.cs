@@ -1,0 +1,153 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ToolGrains.Core.Buffers;
+
+/// <summary>
+/// Append-only storage of buffers: items keyed by (buffer id, sequence), batch boundaries, and one small
+/// record per buffer (settings, counters, watermarks) guarded by a version. A change costs what it adds:
+/// appended items are inserted, a sealed batch records a boundary, a confirmed batch is removed by range.
+/// Implementations commit changes from all buffers that arrive together in one transaction.
+/// </summary>
+public interface IBufferStore
+{
+    /// <summary>The buffer's record, its pending items and its sealed batches, in order; <see cref="BufferSnapshot.Empty"/> when none.</summary>
+    Task<BufferSnapshot> LoadAsync(string bufferId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Queues <paramref name="change"/> before returning (so changes of one buffer commit in the order they were
+    /// made) and completes once it is committed. Throws <see cref="BufferVersionConflictException"/> when the stored
+    /// version is not <see cref="BufferChange.ExpectedVersion"/>; any other exception means it was not acknowledged.
+    /// </summary>
+    Task CommitAsync(BufferChange change);
+
+    /// <summary>Transactions (SQLite) or round trips (PostgreSQL) that committed changes so far.</summary>
+    long RoundTrips { get; }
+}
+
+/// <summary>A stored item: its sequence within its buffer and its JSON text.</summary>
+public readonly record struct StoredItem(long Sequence, string Json);
+
+/// <summary>A sealed batch: its number (the suffix of its batch id), its last item's sequence and why it was sealed.</summary>
+public readonly record struct BatchBoundary(long Number, long LastSequence, string Reason);
+
+/// <summary>What is stored for one buffer.</summary>
+public sealed record BufferSnapshot(long Version, BufferRecord Record, IReadOnlyList<StoredItem> Items, IReadOnlyList<BatchBoundary> Batches)
+{
+    public static BufferSnapshot Empty => new(0, new BufferRecord(), [], []);
+}
+
+/// <summary>
+/// One committed step of a buffer. <see cref="RecordJson"/> is serialised when the change is made (on the
+/// grain's turn), so later changes in memory cannot leak into it.
+/// </summary>
+public sealed record BufferChange(
+    string BufferId,
+    long ExpectedVersion,
+    string RecordJson,
+    IReadOnlyList<StoredItem> Appended,
+    IReadOnlyList<BatchBoundary> Sealed,
+    long? RemoveThroughSequence,
+    bool RemoveAll,
+    int VersionStep = 1)
+{
+    /// <summary>The version stored once this change is committed (a merged change stands for <see cref="VersionStep"/> changes).</summary>
+    public long NewVersion => ExpectedVersion + VersionStep;
+
+    /// <summary>
+    /// Splits queued changes into runs that may be merged: per buffer, in queue order, each run a chain in which
+    /// every change expects the version the previous one makes. Changes of two activations of one buffer never
+    /// share a run, so a stale one fails alone.
+    /// </summary>
+    public static List<List<T>> Chains<T>(IEnumerable<T> queued, Func<T, BufferChange> changeOf)
+    {
+        var runs = new List<List<T>>();
+        var open = new Dictionary<string, List<T>>(StringComparer.Ordinal);
+        foreach (var item in queued)
+        {
+            var change = changeOf(item);
+            if (open.TryGetValue(change.BufferId, out var run) && changeOf(run[^1]).NewVersion == change.ExpectedVersion)
+            {
+                run.Add(item);
+                continue;
+            }
+            open[change.BufferId] = run = [item];
+            runs.Add(run);
+        }
+        return runs;
+    }
+
+    /// <summary>
+    /// One change equivalent to <paramref name="changes"/> of one buffer applied in order (each removes before it
+    /// appends): what a later change removes is not appended, and the version advances by their count. This is
+    /// how a store commits a hot buffer's concurrent writes as one record update and one multi-row insert.
+    /// </summary>
+    public static BufferChange Merge(IReadOnlyList<BufferChange> changes)
+    {
+        if (changes.Count == 1) return changes[0];
+        var appended = new List<StoredItem>();
+        var sealedNow = new List<BatchBoundary>();
+        long? through = null;
+        var all = false;
+        foreach (var c in changes)
+        {
+            if (c.RemoveAll)
+            {
+                appended.Clear();
+                sealedNow.Clear();
+                through = null;
+                all = true;
+            }
+            if (c.RemoveThroughSequence is { } t)
+            {
+                through = Math.Max(through ?? t, t);
+                appended.RemoveAll(a => a.Sequence <= t);
+                sealedNow.RemoveAll(b => b.LastSequence <= t);
+            }
+            appended.AddRange(c.Appended);
+            sealedNow.AddRange(c.Sealed);
+        }
+        return new BufferChange(changes[0].BufferId, changes[0].ExpectedVersion, changes[^1].RecordJson, appended, sealedNow, through, all,
+            changes.Sum(c => c.VersionStep));
+    }
+}
+
+/// <summary>The change's stored version was not the expected one: another activation wrote, or an earlier change of this buffer failed.</summary>
+public sealed class BufferVersionConflictException(string bufferId, long expected)
+    : Exception($"Buffer '{bufferId}': stored version is not {expected}; the change was not applied.");
+
+/// <summary>How a buffer seals batches (the values of the protocol's <c>strategy</c>).</summary>
+public enum BufferSealMode
+{
+    Batched = 0,
+    Immediate = 1,
+    Manual = 2,
+}
+
+/// <summary>The per-buffer record: settings, counters and watermarks, never items. Stored as JSON.</summary>
+public sealed class BufferRecord
+{
+    public BufferSealMode Mode { get; set; }
+    public int MaxSize { get; set; }
+    public double FlushIntervalSeconds { get; set; }
+    public string? PassThroughTool { get; set; }
+    public bool Configured { get; set; }
+    /// <summary>Sequence the next written item gets.</summary>
+    public long NextSequence { get; set; } = 1;
+    /// <summary>Number the next sealed batch gets; batch ids are never reused.</summary>
+    public long NextBatch { get; set; } = 1;
+    /// <summary>When the oldest pending (unsealed) item was written: the clock of the time flush.</summary>
+    public DateTimeOffset? PendingSince { get; set; }
+    public long TotalWritten { get; set; }
+    public long TotalFlushed { get; set; }
+    public long BatchesFlushed { get; set; }
+    public DateTimeOffset? LastFlushAt { get; set; }
+    public string? LastFlushReason { get; set; }
+    public string? LastError { get; set; }
+
+    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static BufferRecord FromJson(string json) => JsonSerializer.Deserialize<BufferRecord>(json, Json) ?? new BufferRecord();
+}

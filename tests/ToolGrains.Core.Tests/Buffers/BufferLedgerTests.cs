@@ -1,0 +1,202 @@
+using Microsoft.Extensions.Time.Testing;
+using ToolGrains.Core.Buffers;
+
+namespace ToolGrains.Core.Tests.Buffers;
+
+public sealed class BufferLedgerTests
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+    private BufferLedger New(BufferSealMode mode = BufferSealMode.Batched, int maxSize = 3, double interval = 5, BufferSnapshot? snapshot = null)
+    {
+        var ledger = new BufferLedger("b", snapshot ?? BufferSnapshot.Empty, _time, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(8));
+        if (snapshot is null) ledger.Configure(mode, maxSize, interval, "sink");
+        return ledger;
+    }
+
+    private static string[] Items(params int[] n) => n.Select(i => i.ToString()).ToArray();
+
+    [Fact]
+    public void A_write_appends_only_its_own_items_whatever_is_already_held()
+    {
+        var ledger = New(maxSize: 1000);
+        for (var i = 0; i < 50; i++) ledger.Append(Items(i));
+        var (change, sealedNow) = ledger.Append(Items(50, 51));
+        Assert.Empty(sealedNow);
+        Assert.Equal([51L, 52L], change.Appended.Select(a => a.Sequence));
+        Assert.Empty(change.Sealed);
+        Assert.Null(change.RemoveThroughSequence);
+        Assert.Equal(52, ledger.PendingCount);
+    }
+
+    [Fact]
+    public void Size_seals_every_full_batch_and_records_only_its_boundary()
+    {
+        var ledger = New(maxSize: 3);
+        ledger.Append(Items(1, 2));
+        var (change, sealedNow) = ledger.Append(Items(3, 4, 5, 6, 7));
+        Assert.Equal(["b:1", "b:2"], sealedNow.Select(b => b.BatchId));
+        Assert.Equal([new BatchBoundary(1, 3, "size"), new BatchBoundary(2, 6, "size")], change.Sealed);
+        Assert.Equal(["1", "2", "3"], sealedNow[0].Items);
+        Assert.Equal(1, ledger.PendingCount);
+        Assert.Equal(7, ledger.BufferedCount);
+    }
+
+    [Fact]
+    public void Time_seals_when_the_oldest_item_is_as_old_as_the_interval_not_after_a_quiet_spell()
+    {
+        var ledger = New(maxSize: 100, interval: 5);
+        ledger.Append(Items(1));
+        _time.Advance(TimeSpan.FromSeconds(3));
+        ledger.Append(Items(2)); // a trickle must not postpone the flush
+        Assert.Null(ledger.SealIfDue());
+        _time.Advance(TimeSpan.FromSeconds(2));
+        var change = ledger.SealIfDue();
+        Assert.NotNull(change);
+        Assert.Equal("time", Assert.Single(change.Sealed).Reason);
+        Assert.Equal(0, ledger.PendingCount);
+        Assert.Null(ledger.OldestPendingAgeSeconds);
+    }
+
+    [Fact]
+    public void Manual_and_immediate_seal_as_their_modes_say()
+    {
+        var manual = New(BufferSealMode.Manual, maxSize: 1, interval: 0.1);
+        manual.Append(Items(1, 2, 3));
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Null(manual.SealIfDue());
+        Assert.Empty(manual.Sealed);
+
+        var immediate = New(BufferSealMode.Immediate, maxSize: 100);
+        var (_, sealedNow) = immediate.Append(Items(1, 2));
+        Assert.Equal(["1", "2"], Assert.Single(sealedNow).Items);
+    }
+
+    [Fact]
+    public void A_failed_batch_backs_off_doubling_up_to_the_cap_and_stays_first_in_line()
+    {
+        var ledger = New(maxSize: 1);
+        var (_, sealedNow) = ledger.Append(Items(1, 2));
+        var first = sealedNow[0];
+        Assert.Same(first, ledger.NextDelivery(force: false));
+        Assert.Equal(TimeSpan.FromSeconds(1), ledger.Fail(first, "failure: down"));
+        Assert.Null(ledger.NextDelivery(force: false));
+        Assert.Same(first, ledger.NextDelivery(force: true));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Same(first, ledger.NextDelivery(force: false));
+        Assert.Equal(TimeSpan.FromSeconds(2), ledger.Fail(first, "x"));
+        Assert.Equal(TimeSpan.FromSeconds(4), ledger.Fail(first, "x"));
+        Assert.Equal(TimeSpan.FromSeconds(8), ledger.Fail(first, "x"));
+        Assert.Equal(TimeSpan.FromSeconds(8), ledger.Fail(first, "x"));
+        Assert.Equal(5, ledger.FailedAttempts);
+        Assert.Contains("attempt 5", ledger.Record.LastError);
+        Assert.Throws<InvalidOperationException>(() => ledger.Confirm(sealedNow[1]));
+    }
+
+    [Fact]
+    public void A_confirmation_removes_its_range_and_counts_it()
+    {
+        var ledger = New(maxSize: 2);
+        var (_, sealedNow) = ledger.Append(Items(1, 2, 3, 4, 5));
+        var change = ledger.Confirm(sealedNow[0]);
+        Assert.Equal(2, change.RemoveThroughSequence);
+        Assert.Empty(change.Appended);
+        Assert.Equal(2, ledger.Record.TotalFlushed);
+        Assert.Equal(1, ledger.Record.BatchesFlushed);
+        Assert.Null(ledger.Record.LastError);
+        Assert.Equal(3, ledger.BufferedCount);
+    }
+
+    [Fact]
+    public void Each_change_expects_the_version_the_previous_one_made_and_carries_a_snapshot_of_the_record()
+    {
+        var ledger = New(maxSize: 10);
+        var (a, _) = ledger.Append(Items(1));
+        var (b, _) = ledger.Append(Items(2));
+        Assert.Equal(a.NewVersion, b.ExpectedVersion);
+        Assert.Equal(1, BufferRecord.FromJson(a.RecordJson).TotalWritten);
+        Assert.Equal(2, BufferRecord.FromJson(b.RecordJson).TotalWritten);
+    }
+
+    [Fact]
+    public void A_reloaded_ledger_has_the_same_batches_ids_and_pending_items()
+    {
+        var ledger = New(maxSize: 2, interval: 5);
+        var (_, sealedNow) = ledger.Append(Items(1, 2, 3, 4, 5));
+        ledger.Confirm(sealedNow[0]);
+        var record = BufferRecord.FromJson(ledger.Record.ToJson());
+        var stored = new BufferSnapshot(ledger.Version, record,
+            [new StoredItem(3, "3"), new StoredItem(4, "4"), new StoredItem(5, "5")],
+            [new BatchBoundary(2, 4, "size")]);
+
+        var again = New(snapshot: stored);
+        Assert.Equal("b:2", Assert.Single(again.Sealed).BatchId);
+        Assert.Equal(["3", "4"], again.Sealed.Single().Items);
+        Assert.Equal(1, again.PendingCount);
+        var (next, more) = again.Append(Items(6));
+        Assert.Equal(6, Assert.Single(next.Appended).Sequence);
+        Assert.Equal(ledger.Version, next.ExpectedVersion);
+        Assert.Equal("b:3", Assert.Single(more).BatchId); // batch numbers are never reused
+        Assert.Equal(["5", "6"], more[0].Items);
+    }
+
+    [Fact]
+    public void A_queue_flush_takes_everything_under_a_new_batch_id_and_clear_drops_all()
+    {
+        var ledger = New(BufferSealMode.Manual);
+        ledger.Append(Items(1, 2));
+        var taken = ledger.TakeAll("manual");
+        Assert.NotNull(taken);
+        Assert.Equal("b:1", taken.Value.BatchId);
+        Assert.Equal(["1", "2"], taken.Value.Items);
+        Assert.Equal(2, taken.Value.Change.RemoveThroughSequence);
+        Assert.Null(ledger.TakeAll("manual"));
+
+        ledger.Append(Items(3));
+        var (clear, cleared) = ledger.Clear();
+        Assert.True(clear.RemoveAll);
+        Assert.Equal(1, cleared);
+        Assert.Equal(0, ledger.BufferedCount);
+    }
+}
+
+public sealed class BufferChangeMergeTests
+{
+    private static BufferChange C(long version, long[] appended, long? through = null, bool all = false, long[]? sealedLast = null) =>
+        new("b", version, $"{{\"v\":{version}}}", appended.Select(s => new StoredItem(s, s.ToString())).ToArray(),
+            (sealedLast ?? []).Select((l, i) => new BatchBoundary(version * 10 + i, l, "size")).ToArray(), through, all);
+
+    [Fact]
+    public void A_merged_change_appends_what_survives_removes_the_furthest_range_and_advances_the_version_by_its_count()
+    {
+        var merged = BufferChange.Merge([C(4, [1, 2], sealedLast: [2]), C(5, [3]), C(6, [], through: 2), C(7, [4])]);
+        Assert.Equal(4, merged.ExpectedVersion);
+        Assert.Equal(8, merged.NewVersion);
+        Assert.Equal([3L, 4L], merged.Appended.Select(a => a.Sequence));
+        Assert.Empty(merged.Sealed); // its batch was confirmed within the group
+        Assert.Equal(2, merged.RemoveThroughSequence);
+        Assert.Equal("{\"v\":7}", merged.RecordJson);
+        Assert.False(merged.RemoveAll);
+    }
+
+    [Fact]
+    public void A_clear_in_the_group_drops_what_came_before_it()
+    {
+        var merged = BufferChange.Merge([C(1, [1, 2]), C(2, [], all: true), C(3, [3])]);
+        Assert.True(merged.RemoveAll);
+        Assert.Equal([3L], merged.Appended.Select(a => a.Sequence));
+        Assert.Equal(4, merged.NewVersion);
+    }
+}
+
+public sealed class BufferChangeChainTests
+{
+    [Fact]
+    public void Only_changes_that_chain_versions_share_a_run_so_a_stale_change_fails_alone()
+    {
+        BufferChange C(string id, long expected) => new(id, expected, "{}", [], [], null, false);
+        var queued = new[] { C("a", 3), C("b", 0), C("a", 4), C("a", 9), C("a", 10), C("b", 1) };
+        var runs = BufferChange.Chains(queued, c => c);
+        Assert.Equal(["a:3,4", "b:0,1", "a:9,10"], runs.Select(r => $"{r[0].BufferId}:{string.Join(",", r.Select(c => c.ExpectedVersion))}"));
+    }
+}

@@ -1,0 +1,93 @@
+using Microsoft.Extensions.Time.Testing;
+using ToolGrains.Core.Buffers;
+using ToolGrains.Hosting;
+using ToolGrains.Storage.Sqlite;
+using ToolGrains.Tests.Infrastructure;
+
+namespace ToolGrains.Tests.Storage;
+
+/// <summary>The buffer item store's contract, on the real SQLite file and the real PostgreSQL schema.</summary>
+public abstract class BufferStoreConformanceTests : IAsyncLifetime
+{
+    private readonly FakeTimeProvider _time = new();
+    private IAsyncDisposable? _owner;
+    protected IBufferStore Store { get; private set; } = null!;
+
+    protected abstract Task<(IBufferStore Store, IAsyncDisposable Owner)> CreateAsync();
+
+    public async Task InitializeAsync() => (Store, _owner) = await CreateAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_owner is not null) await _owner.DisposeAsync();
+    }
+
+    private async Task<BufferLedger> LoadAsync(string id) =>
+        new(id, await Store.LoadAsync(id), _time, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4));
+
+    private static string NewId() => $"store-{Guid.NewGuid():N}"[..20];
+
+    [Fact]
+    public async Task Appends_seals_and_confirmations_read_back_as_the_same_batches_and_pending_items()
+    {
+        var id = NewId();
+        var ledger = await LoadAsync(id);
+        ledger.Configure(BufferSealMode.Batched, 2, 60, "sink");
+        var (append, sealedNow) = ledger.Append(["1", "2", "3", "4", "5"]);
+        await Store.CommitAsync(append);
+        await Store.CommitAsync(ledger.Confirm(sealedNow[0]));
+
+        var again = await LoadAsync(id);
+        Assert.Equal(ledger.Version, again.Version);
+        Assert.Equal(["b:2"], again.Sealed.Select(b => b.BatchId.Replace(id, "b")));
+        Assert.Equal(["3", "4"], again.Sealed.Single().Items);
+        Assert.Equal(1, again.PendingCount);
+        Assert.Equal(2, again.Record.TotalFlushed);
+        Assert.Equal(5, again.Record.TotalWritten);
+    }
+
+    [Fact]
+    public async Task Changes_queued_together_commit_in_order_and_a_stale_one_fails_alone()
+    {
+        var hot = NewId();
+        var other = NewId();
+        var ledger = await LoadAsync(hot);
+        ledger.Configure(BufferSealMode.Batched, 10, 60, "sink");
+        var otherLedger = await LoadAsync(other);
+        otherLedger.Configure(BufferSealMode.Manual, 10, 60, null);
+        // A hundred writes of one buffer and one of another, none awaited before the next is queued.
+        var commits = Enumerable.Range(0, 100).Select(i => Store.CommitAsync(ledger.Append([i.ToString()]).Change)).ToList();
+        var stale = new BufferChange(other, 7, otherLedger.Record.ToJson(), [new StoredItem(1, "\"lost\"")], [], null, false);
+        var staleCommit = Store.CommitAsync(stale);
+        commits.Add(Store.CommitAsync(otherLedger.Append(["\"kept\""]).Change));
+        await Task.WhenAll(commits);
+        await Assert.ThrowsAsync<BufferVersionConflictException>(() => staleCommit);
+
+        var again = await LoadAsync(hot);
+        Assert.Equal(100, again.Version);
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => i.ToString()), again.Sealed.SelectMany(b => b.Items));
+        Assert.Equal(10, again.Sealed.Count);
+        var otherAgain = await LoadAsync(other);
+        Assert.Equal(1, otherAgain.Version);
+        Assert.Equal(["\"kept\""], otherAgain.TakeAll("manual")!.Value.Items);
+    }
+}
+
+public sealed class SqliteBufferStoreTests : BufferStoreConformanceTests
+{
+    protected override Task<(IBufferStore Store, IAsyncDisposable Owner)> CreateAsync()
+    {
+        var database = new SqliteDatabase(new SqliteStorageOptions { DatabasePath = Path.Combine(Repo.NewTempDir("bufferstore"), "t.db") });
+        return Task.FromResult<(IBufferStore, IAsyncDisposable)>((new SqliteBufferStore(database, "svc"), database));
+    }
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresBufferStoreTests(PostgresServer server) : BufferStoreConformanceTests
+{
+    protected override async Task<(IBufferStore Store, IAsyncDisposable Owner)> CreateAsync()
+    {
+        var store = new PostgresBufferStore(await server.CreateDatabaseAsync("bufferstore"), "svc");
+        return (store, store);
+    }
+}
