@@ -1,6 +1,6 @@
 using ToolGrains.Bench;
 
-// Load drivers that print ratios against a baseline measured in the same run (DESIGN.md §8):
+// Load drivers that print ratios against a baseline measured in the same run (README, Benchmarks):
 // the machines are shared and noisy, so absolute figures mean little on their own.
 return args.FirstOrDefault() switch
 {

@@ -8,7 +8,7 @@ using ToolGrains.Core.Protocol;
 
 namespace ToolGrains.Cli;
 
-/// <summary>The <c>toolgrains</c> command tree (DESIGN.md §6).</summary>
+/// <summary>The <c>toolgrains</c> command tree (docs/architecture.md).</summary>
 internal static class CliApp
 {
     private static readonly Option<string?> Gateway = new("--gateway")

@@ -1,6 +1,6 @@
 namespace ToolGrains;
 
-/// <summary>The stable error codes of the JSON protocol (DESIGN.md §5).</summary>
+/// <summary>The stable error codes of the JSON protocol (docs/architecture.md).</summary>
 public static class ErrorCodes
 {
     public const string InvalidRequest = "invalid_request";

@@ -12,7 +12,7 @@ public sealed record ResilientCallOptions(
     [property: Id(0)] double? DeadlineSeconds = null,
     [property: Id(1)] bool DisableTracking = false);
 
-/// <summary>A resilient tool call (the <c>resilient_tool_call</c> operation, DESIGN.md §5).</summary>
+/// <summary>A resilient tool call (the <c>resilient_tool_call</c> operation, docs/architecture.md).</summary>
 /// <param name="Scenario">What is to be done, in words; ranks the candidates by similarity. Required.</param>
 /// <param name="InputJson">The JSON document every attempted tool receives.</param>
 /// <param name="Tags">Tags every candidate must carry (case-insensitive); empty for any tool.</param>

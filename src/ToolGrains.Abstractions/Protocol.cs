@@ -6,7 +6,7 @@ public sealed record ProtocolResponse(
     [property: Id(0)] string Json,
     [property: Id(1)] ToolGrainsError? Error);
 
-/// <summary>An error of the JSON protocol (DESIGN.md §5): a stable code, a message and the field at fault.</summary>
+/// <summary>An error of the JSON protocol (docs/architecture.md): a stable code, a message and the field at fault.</summary>
 [GenerateSerializer, Immutable, Alias("ToolGrains.ToolGrainsError")]
 public sealed record ToolGrainsError(
     [property: Id(0)] string Code,

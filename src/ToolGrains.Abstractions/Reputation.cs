@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 
 namespace ToolGrains;
 
-/// <summary>A failure of a tool to record (the <c>mark_tool_failure</c> operation, DESIGN.md §5).</summary>
+/// <summary>A failure of a tool to record (the <c>mark_tool_failure</c> operation, docs/architecture.md).</summary>
 /// <param name="Scenario">What the tool was asked to do; required, not blank.</param>
 /// <param name="ErrorMessage">The error the tool gave, if any.</param>
 /// <param name="Severity"><c>low</c>, <c>medium</c> or <c>high</c>; null or empty means medium.</param>
@@ -15,7 +15,7 @@ public sealed record ToolFailureReport(
     [property: Id(2)] string? Severity = null,
     [property: Id(3)] ImmutableArray<float> ScenarioEmbedding = default);
 
-/// <summary>The answer of <c>mark_tool_failure</c> (DESIGN.md §5).</summary>
+/// <summary>The answer of <c>mark_tool_failure</c> (docs/architecture.md).</summary>
 [GenerateSerializer, Immutable, Alias("ToolGrains.MarkFailureResult")]
 public sealed record MarkFailureResult(
     [property: Id(0)] string ToolId,

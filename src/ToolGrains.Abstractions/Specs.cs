@@ -1,6 +1,6 @@
 namespace ToolGrains;
 
-/// <summary>Spec extraction on the cluster (DESIGN.md §5 <c>extract_spec_from_file</c>).</summary>
+/// <summary>Spec extraction on the cluster (docs/architecture.md <c>extract_spec_from_file</c>).</summary>
 [Alias("ToolGrains.ISpecExtractorGrain")]
 public interface ISpecExtractorGrain : IGrainWithIntegerKey
 {

@@ -7,7 +7,7 @@ namespace ToolGrains;
 [GenerateSerializer, Alias("ToolGrains.ToolKind")]
 public enum ToolKind { Executable = 0, Http = 1, Builtin = 2 }
 
-/// <summary>A registered tool, as read from its YAML file (DESIGN.md §4).</summary>
+/// <summary>A registered tool, as read from its YAML file (docs/architecture.md).</summary>
 [GenerateSerializer, Immutable, Alias("ToolGrains.ToolDescriptor")]
 public sealed record ToolDescriptor(
     [property: Id(0)] string Id,
@@ -61,7 +61,7 @@ public sealed record ToolCallResult(
 }
 
 /// <summary>
-/// One tool's registration and reputation, keyed by tool id (DESIGN.md §2): quality, negative tags,
+/// One tool's registration and reputation, keyed by tool id (docs/architecture.md): quality, negative tags,
 /// the semantic memory of its failures, usage and failure counts, quality history, deprecation.
 /// Every method but <see cref="RegisterAsync"/> and <see cref="GetDescriptorAsync"/> refuses an
 /// unregistered tool with <c>tool_not_found</c>.

@@ -9,7 +9,7 @@ using ToolGrains.Grains.Tools;
 namespace ToolGrains.Grains;
 
 /// <summary>
-/// The JSON tool protocol of DESIGN.md §5 on the cluster: parses a request, calls the typed grains,
+/// The JSON tool protocol (docs/architecture.md) on the cluster: parses a request, calls the typed grains,
 /// and writes the answer, or an error naming the field. A registered tool's id calls that tool.
 /// </summary>
 // Reentrant: no state; an operation is mostly awaiting other grains and tools.
@@ -312,7 +312,7 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
             : extractor.ExtractFileAsync(request.RequiredString("file_path"), summarize, maxLength, maxTokens);
     }
 
-    /// <summary><c>resilient_tool_call</c> (DESIGN.md §5): <c>scenario</c>, <c>input_data</c> (any JSON value) and
+    /// <summary><c>resilient_tool_call</c> (docs/architecture.md): <c>scenario</c>, <c>input_data</c> (any JSON value) and
     /// <c>tags</c> (an array of strings, empty for any tool) are required; <c>max_attempts</c> (default 5),
     /// <c>deadline_seconds</c> and <c>disable_tracking</c> are optional. The result is the tool's raw JSON.</summary>
     private async Task<string> ResilientToolCallAsync(JsonRequest request)

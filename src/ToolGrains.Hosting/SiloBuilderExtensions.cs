@@ -29,7 +29,7 @@ public static class SiloBuilderExtensions
 
     /// <summary>
     /// Everything a ToolGrains silo needs: clustering, grain storage and reminders for the configured
-    /// profile (DESIGN.md §3), the grains' services and options.
+    /// profile (docs/architecture.md), the grains' services and options.
     /// </summary>
     public static ISiloBuilder AddToolGrains(this ISiloBuilder silo, IConfiguration configuration)
     {
@@ -117,7 +117,7 @@ public static class SiloBuilderExtensions
                 o.Invariant = NpgsqlInvariant;
                 o.ConnectionString = options.ConnectionString;
             });
-            // Orleans' binary serializer: about ten times cheaper than the default JSON on large states (DESIGN.md §8).
+            // Orleans' binary serializer: about ten times cheaper than the default JSON on large states (docs/architecture.md, "Storage per profile").
             silo.Services.AddOptions<AdoNetGrainStorageOptions>(StorageNames.Default)
                 .PostConfigure<IServiceProvider>((o, sp) => o.GrainStorageSerializer = ActivatorUtilities.CreateInstance<Orleans.Storage.OrleansGrainStorageSerializer>(sp));
             silo.UseAdoNetReminderService(o =>

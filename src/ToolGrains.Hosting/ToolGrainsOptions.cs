@@ -7,7 +7,7 @@ using ToolGrains.Grains.Tools;
 
 namespace ToolGrains.Hosting;
 
-/// <summary>The <c>ToolGrains</c> configuration section (DESIGN.md §3).</summary>
+/// <summary>The <c>ToolGrains</c> configuration section (docs/architecture.md).</summary>
 public sealed class ToolGrainsOptions
 {
     public const string SectionName = "ToolGrains";

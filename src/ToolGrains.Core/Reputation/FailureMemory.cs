@@ -3,7 +3,7 @@ using ToolGrains.Core.Embeddings;
 namespace ToolGrains.Core.Reputation;
 
 /// <summary>
-/// The semantic memory of one tool's failures (DESIGN.md §2), kept small as it grows: a failure
+/// The semantic memory of one tool's failures (docs/architecture.md), kept small as it grows: a failure
 /// close to an existing <see cref="FailurePattern"/> joins it, otherwise it starts a new one; at
 /// most <see cref="QualityPolicy.MaxFailurePatterns"/> patterns are kept (the stalest evicted) and
 /// the <see cref="QualityPolicy.MaxRecentFailures"/> newest raw failures.

@@ -13,7 +13,7 @@ public enum FailureSeverity
 /// <summary>Parsing and naming of <see cref="FailureSeverity"/> as the JSON protocol spells it.</summary>
 public static class FailureSeverities
 {
-    /// <summary>The protocol's default when a request names none: medium (DESIGN.md §5).</summary>
+    /// <summary>The protocol's default when a request names none: medium (docs/architecture.md).</summary>
     public const FailureSeverity Default = FailureSeverity.Medium;
 
     /// <summary>Parses "low", "medium" or "high" (any case, surrounding blanks ignored); null or empty gives <see cref="Default"/>.

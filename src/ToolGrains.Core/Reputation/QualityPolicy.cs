@@ -1,7 +1,7 @@
 namespace ToolGrains.Core.Reputation;
 
 /// <summary>
-/// The numbers of tool reputation (DESIGN.md §5, issue 4), and the pure functions that apply them.
+/// The numbers of tool reputation (docs/architecture.md, issue 4), and the pure functions that apply them.
 /// Qualities are rounded to 6 decimals after each change so that 0.85 − 0.05 reads 0.8, not
 /// 0.7999999999999999, in every answer and in stored state.
 /// </summary>
@@ -50,7 +50,7 @@ public sealed record QualityPolicy
     /// <see cref="SimilarityThreshold"/>, so patterns stay specific and their centroids do not drift.</summary>
     public double PatternJoinThreshold { get; init; } = 0.6;
 
-    /// <summary>Failure demotion for a similar past failure at full weight. Default 0.3 (DESIGN.md §5).</summary>
+    /// <summary>Failure demotion for a similar past failure at full weight. Default 0.3 (docs/architecture.md).</summary>
     public double SimilarFailureDemotion { get; init; } = 0.3;
 
     /// <summary>Further failure demotion per additional similar failure at full weight. Default 0.05.</summary>

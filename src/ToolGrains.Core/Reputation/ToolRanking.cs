@@ -62,7 +62,7 @@ public sealed record RankedTool(
 }
 
 /// <summary>
-/// Ranking of candidate tools for a scenario (DESIGN.md §5 <c>resilient_tool_call</c>, issue 5).
+/// Ranking of candidate tools for a scenario (docs/architecture.md <c>resilient_tool_call</c>, issue 5).
 /// <list type="number">
 /// <item>Filter: a candidate carries every required tag. Deprecated and excluded (breaker open) candidates are
 /// dropped while another candidate remains; when none would remain, they are all ranked, marked

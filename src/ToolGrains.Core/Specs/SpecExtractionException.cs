@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace ToolGrains.Core.Specs;
 
 /// <summary>
-/// A request spec extraction refuses, with the error code of the JSON protocol (DESIGN.md §5):
+/// A request spec extraction refuses, with the error code of the JSON protocol (docs/architecture.md):
 /// <see cref="InvalidRequest"/>, <see cref="FileNotFound"/>, <see cref="NotUtf8"/>, <see cref="NotText"/>,
 /// <see cref="FileTooLarge"/>, <see cref="EmptyFile"/>, <see cref="FileNotReadable"/>.
 /// </summary>

@@ -12,7 +12,7 @@ public enum SummarizeMode
 }
 
 /// <summary>
-/// Spec extraction (DESIGN.md §5 <c>extract_spec_from_file</c>): a Markdown or OpenAPI 3 text into
+/// Spec extraction (docs/architecture.md <c>extract_spec_from_file</c>): a Markdown or OpenAPI 3 text into
 /// sections and an <c>overseer_spec</c> that fits <c>max_length</c>. Pure and thread-safe.
 /// </summary>
 public sealed class SpecExtractor(SpecExtractionOptions? options = null)

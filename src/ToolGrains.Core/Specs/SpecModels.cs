@@ -80,11 +80,11 @@ public sealed record SpecSections(
 /// <summary>Counts of the full text; <see cref="SummaryTokens"/> is set when a token budget was given.</summary>
 public sealed record SpecStats(int Chars, int Words, int Lines, bool Summarized, int SummaryChars, int? SummaryTokens = null);
 
-/// <summary>The answer of <c>extract_spec_from_file</c> (DESIGN.md §5).</summary>
+/// <summary>The answer of <c>extract_spec_from_file</c> (docs/architecture.md).</summary>
 public sealed record SpecExtractionResult(string OverseerSpec, string FullSpec, SpecSections Sections, SpecStats Stats,
     IReadOnlyList<SpecWarning>? Warnings = null)
 {
-    /// <summary>The DESIGN.md §5 document, snake_case keys; requirements as their text.</summary>
+    /// <summary>The protocol's answer document, snake_case keys; requirements as their text.</summary>
     public string ToJson(bool indented = false)
     {
         // Written by hand rather than through a serializer contract: the keys are the protocol's,

@@ -57,7 +57,7 @@ public sealed class CatalogView(CatalogSnapshot snapshot)
 }
 
 /// <summary>
-/// The silo's copy of the tool catalog, shared by every invoker activation (DESIGN.md §2): the catalog
+/// The silo's copy of the tool catalog, shared by every invoker activation (docs/architecture.md): the catalog
 /// grain is asked at most once per <see cref="ResilientInvokerOptions.CatalogRefreshInterval"/> whether its
 /// version changed, so invocations do not queue on that one grain. A registration through a catalog
 /// activation on this silo calls <see cref="Invalidate"/>; other silos see it within the interval (plus one

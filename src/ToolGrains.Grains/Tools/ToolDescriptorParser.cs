@@ -24,7 +24,7 @@ public static partial class ToolDescriptorParser
         return Parse(YamlJson.ReadFile(full), Path.GetDirectoryName(full)!, builtinNames);
     }
 
-    /// <summary>Parses the fields of DESIGN.md §4; <paramref name="baseDirectory"/> anchors a relative command.</summary>
+    /// <summary>Parses the fields of a tool's YAML (docs/architecture.md, "A tool kind"); <paramref name="baseDirectory"/> anchors a relative command.</summary>
     public static ToolDescriptor Parse(JsonElement fields, string? baseDirectory, ISet<string> builtinNames)
     {
         if (fields.ValueKind != JsonValueKind.Object)

@@ -30,6 +30,7 @@ public sealed class PostgresOutageTests
             ["ConnectionString"] = started.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last().Trim(),
             ["AdvertisedIp"] = "127.0.0.1",
             ["ToolsDir"] = tools,
+            ["SinkDir"] = tools, // the sink's ./out.jsonl resolves in the sink folder
             ["Buffers:RecoveryReminderPeriod"] = "00:00:02",
         };
         var silo = await SiloProcess.StartAsync(dir, settings);

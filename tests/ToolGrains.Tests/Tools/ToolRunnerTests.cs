@@ -8,7 +8,7 @@ using ToolGrains.Tests.Infrastructure;
 namespace ToolGrains.Tests.Tools;
 
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-/// <summary>The executable contract of DESIGN.md §4 against real processes: every misbehaviour is an outcome, never an exception.</summary>
+/// <summary>The executable contract (docs/architecture.md, "A tool kind") against real processes: every misbehaviour is an outcome, never an exception.</summary>
 public sealed class ToolRunnerTests
 {
     private readonly string _dir;
