@@ -35,6 +35,7 @@ internal static class SiloHostExtensions
         var listen = options.EffectiveListenAddress;
         var host = listen.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{listen}]" : listen.ToString();
         builder.WebHost.UseUrls(options.HttpPort == 0 ? [] : [$"http://{host}:{options.HttpPort}"]);
+        builder.Services.AddToolGrainsHealthChecks();
         builder.Host.UseOrleans(silo =>
         {
             silo.AddToolGrains(builder.Configuration);
@@ -77,17 +78,7 @@ internal static class SiloHostExtensions
         app.UseMiddleware<ApiKeyProtection>();
         if (app.Services.GetRequiredService<ApiKeyRing>().Required)
             app.Logger.LogInformation("API keys required on the gateway and on all HTTP paths but /health/* and /metrics");
-        // Liveness touches nothing but this process, so a slow database never gets a healthy silo restarted.
-        app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));
-        app.MapGet("/health/ready", async (SiloActivity silo, StorageProbe storage, CancellationToken ct) =>
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(5));
-            var (storageOk, detail) = await storage.CheckAsync(timeout.Token);
-            var ready = silo.IsActive && storageOk;
-            return Results.Json(new { status = ready ? "ready" : "not_ready", silo_active = silo.IsActive, storage = storageOk ? "ok" : detail },
-                statusCode: ready ? 200 : 503);
-        });
+        app.MapToolGrainsHealthChecks();
         app.MapPost("/api/call/{tool}", async (string tool, HttpContext context, IGrainFactory grains) =>
         {
             var request = context.Request;
