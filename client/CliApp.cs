@@ -156,7 +156,8 @@ internal static class CliApp
             else
             {
                 CliOutput.RenderRows($"{hosts.Length} active silo(s)", ["silo", "name", "host", "status", "started"],
-                    hosts.Select(h => (IReadOnlyList<string>)[h.SiloAddress.ToString(), h.SiloName, h.HostName, h.Status.ToString(), h.StartTime.ToString("u")]));
+                    hosts.Select(h => (IReadOnlyList<string>)[h.SiloAddress.ToString(), h.SiloName, h.HostName, h.Status.ToString(), h.StartTime.ToString("u")]),
+                    noWrapColumns: 1);
             }
             return 0;
         }));

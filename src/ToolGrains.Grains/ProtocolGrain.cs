@@ -16,6 +16,12 @@ namespace ToolGrains.Grains;
 [StatelessWorker, Reentrant]
 public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
 {
+    /// <summary>The operations of the protocol; any other name calls the registered tool of that id, so no tool may take one of these.</summary>
+    public static readonly IReadOnlySet<string> OperationNames = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "buffer", "register_tool", "tool_status", "mark_tool_failure", "extract_spec_from_file", "resilient_tool_call",
+    };
+
     public async Task<ProtocolResponse> CallAsync(string tool, string requestJson)
     {
         try

@@ -32,6 +32,8 @@ public static partial class ToolDescriptorParser
         var id = RequiredString(fields, "id");
         if (!IdPattern().IsMatch(id))
             throw new ProtocolException("invalid_request", $"'id' must match [a-z0-9_.-] and be at most 100 characters, not '{id}'.", "id");
+        if (ProtocolGrain.OperationNames.Contains(id))
+            throw new ProtocolException("invalid_request", $"'id' '{id}' is an operation of the protocol: a tool of that name could never be called.", "id");
         var description = RequiredString(fields, "description");
         var version = OptionalString(fields, "version") ?? "1.0.0";
         var quality = DefaultQuality;

@@ -28,18 +28,27 @@ public sealed class TlsTests
         return path;
     }
 
-    [Fact]
-    public async Task A_TLS_silo_talks_to_a_TLS_client_and_refuses_a_plain_one()
+    /// <summary>A silo on a fresh self-signed certificate (password test-pass) that accepts any peer certificate.</summary>
+    private static async Task<(SiloProcess Silo, string Pfx)> StartTlsSiloAsync(string name, bool requireClientCertificate = false)
     {
-        var dir = Repo.NewTempDir("tls");
+        var dir = Repo.NewTempDir(name);
         var pfx = SelfSignedPfx(dir);
-        await using var silo = await SiloProcess.StartAsync(dir, new()
+        var silo = await SiloProcess.StartAsync(dir, new()
         {
             ["DataDir"] = Path.Combine(dir, "data"),
             ["TlsCertificatePath"] = pfx,
             ["TlsCertificatePassword"] = "test-pass",
             ["TlsAllowAnyRemoteCertificate"] = "true",
+            ["TlsRequireClientCertificate"] = requireClientCertificate ? "true" : "false",
         });
+        return (silo, pfx);
+    }
+
+    [Fact]
+    public async Task A_TLS_silo_talks_to_a_TLS_client_and_refuses_a_plain_one()
+    {
+        var (silo, pfx) = await StartTlsSiloAsync("tls");
+        await using var _ = silo;
 
         var secure = await ProcessRunner.CliAsync(["--gateway", silo.Gateway, "--tls-cert", pfx, "--tls-password", "test-pass", "--tls-insecure", "--json", "cluster", "status"]);
         Assert.True(secure.ExitCode == 0, secure.ToString());
@@ -54,16 +63,8 @@ public sealed class TlsTests
     [Fact]
     public async Task With_client_certificates_required_a_TLS_client_without_one_is_refused()
     {
-        var dir = Repo.NewTempDir("mtls");
-        var pfx = SelfSignedPfx(dir);
-        await using var silo = await SiloProcess.StartAsync(dir, new()
-        {
-            ["DataDir"] = Path.Combine(dir, "data"),
-            ["TlsCertificatePath"] = pfx,
-            ["TlsCertificatePassword"] = "test-pass",
-            ["TlsAllowAnyRemoteCertificate"] = "true",
-            ["TlsRequireClientCertificate"] = "true",
-        });
+        var (silo, pfx) = await StartTlsSiloAsync("mtls", requireClientCertificate: true);
+        await using var _ = silo;
 
         var withCertificate = await ProcessRunner.CliAsync(["--gateway", silo.Gateway, "--tls-cert", pfx, "--tls-password", "test-pass", "--tls-insecure", "--json", "cluster", "status"]);
         Assert.True(withCertificate.ExitCode == 0, withCertificate.ToString());

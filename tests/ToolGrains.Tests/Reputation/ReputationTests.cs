@@ -112,6 +112,16 @@ public sealed class ReputationTests(ReputationClusterFixture cluster, ITestOutpu
     }
 
     [Fact]
+    public async Task A_tool_id_that_names_a_protocol_operation_is_refused()
+    {
+        foreach (var id in new[] { "buffer", "register_tool", "resilient_tool_call" })
+        {
+            var refused = await cluster.CallAsync("register_tool", new { id, description = "shadows an operation", builtin = "log_batch_writer" });
+            Assert.Equal("id", refused.GetProperty("error").GetProperty("field").GetString());
+        }
+    }
+
+    [Fact]
     public async Task Reregistering_a_newer_version_keeps_the_learned_history()
     {
         var id = Unique("versioned");
