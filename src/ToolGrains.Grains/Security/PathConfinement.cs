@@ -39,6 +39,18 @@ public static class PathConfinement
         }
     }
 
+    /// <summary>
+    /// The full path a caller's relative <paramref name="path"/> names inside <paramref name="folder"/>, or null when it is
+    /// absolute, holds a character no path may hold, names the folder itself, or leads out of it (links followed).
+    /// </summary>
+    public static string? ResolveInside(string path, string folder)
+    {
+        if (string.IsNullOrWhiteSpace(path) || Path.IsPathRooted(path) || path.IndexOfAny(Path.GetInvalidPathChars()) >= 0) return null;
+        var root = Path.GetFullPath(folder);
+        var full = Path.GetFullPath(Path.Combine(root, path));
+        return full != Path.TrimEndingDirectorySeparator(root) && IsInside(full, root) ? full : null;
+    }
+
     /// <summary>Whether <paramref name="path"/> is inside any of <paramref name="folders"/>.</summary>
     public static bool IsInsideAny(string path, IEnumerable<string> folders) => folders.Any(folder => IsInside(path, folder));
 }

@@ -58,10 +58,8 @@ public sealed class JsonlFileWriterTool(Microsoft.Extensions.Options.IOptions<To
     {
         if (PathSetting(descriptor) is not { } setting || string.IsNullOrWhiteSpace(setting))
             throw new InvalidOperationException($"Tool '{descriptor.Id}': settings.path is required for jsonl_file_writer.");
-        var sinks = Path.GetFullPath(options.Value.SinkDirectory);
-        var path = Path.GetFullPath(Path.Combine(sinks, setting));
-        if (Path.IsPathRooted(setting) || !Security.PathConfinement.IsInside(path, sinks))
-            throw new InvalidOperationException($"Tool '{descriptor.Id}': settings.path '{setting}' leaves the sink folder {sinks}.");
+        var path = Security.PathConfinement.ResolveInside(setting, options.Value.SinkDirectory)
+            ?? throw new InvalidOperationException($"Tool '{descriptor.Id}': settings.path '{setting}' leaves the sink folder {Path.GetFullPath(options.Value.SinkDirectory)}.");
         var (batchId, items) = BatchInput.Read(input);
         var text = new StringBuilder();
         foreach (var item in items)

@@ -60,13 +60,7 @@ public sealed class ToolRunner(IEnumerable<IBuiltinTool> builtins, IOptions<Tool
     public ISet<string> BuiltinNames => _builtins.Keys.ToHashSet();
 
     /// <summary>The real path a <c>jsonl_file_writer</c>'s <c>settings.path</c> names inside the sink folder, or null when it leaves it.</summary>
-    public string? SinkPath(string path)
-    {
-        if (string.IsNullOrWhiteSpace(path) || Path.IsPathRooted(path) || path.IndexOfAny(Path.GetInvalidPathChars()) >= 0) return null;
-        var sinks = Path.GetFullPath(options.Value.SinkDirectory);
-        var full = Path.GetFullPath(Path.Combine(sinks, path));
-        return PathConfinement.IsInside(full, sinks) && full != Path.TrimEndingDirectorySeparator(sinks) ? full : null;
-    }
+    public string? SinkPath(string path) => PathConfinement.ResolveInside(path, options.Value.SinkDirectory);
 
     /// <summary>
     /// Null when <paramref name="tool"/> may be registered and run here; otherwise why not and the field at fault:
