@@ -49,7 +49,7 @@ public sealed class HttpToolGuard(HttpToolOptions options)
     /// The handler every HTTP tool call goes through: no redirects, no proxy, and a connect step that resolves the
     /// host itself and refuses a forbidden address before a byte is sent.
     /// </summary>
-    public SocketsHttpHandler CreateHandler() => new()
+    public static SocketsHttpHandler CreateHandler() => new()
     {
         AllowAutoRedirect = false,
         UseProxy = false,

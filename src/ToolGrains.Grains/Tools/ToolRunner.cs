@@ -53,7 +53,7 @@ public sealed class ToolRunner(IEnumerable<IBuiltinTool> builtins, IOptions<Tool
 {
     private readonly HttpToolGuard _httpGuard = new(options.Value.HttpTools);
     // One client for all HTTP tools: sockets are pooled; each call has its own timeout token.
-    private readonly HttpClient _http = new(new HttpToolGuard(options.Value.HttpTools).CreateHandler()) { Timeout = Timeout.InfiniteTimeSpan };
+    private readonly HttpClient _http = new(HttpToolGuard.CreateHandler()) { Timeout = Timeout.InfiniteTimeSpan };
     private readonly Dictionary<string, IBuiltinTool> _builtins = builtins.ToDictionary(b => b.Name);
     private readonly SemaphoreSlim _processSlots = new(Math.Max(1, options.Value.MaxConcurrentProcesses));
 
