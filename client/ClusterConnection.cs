@@ -141,8 +141,6 @@ internal sealed class ConnectionLog : ILoggerProvider, ILogger
 {
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _messages = new();
 
-    public IReadOnlyCollection<string> Messages => _messages;
-
     public ILogger CreateLogger(string categoryName) => this;
 
     public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
