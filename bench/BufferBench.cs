@@ -17,12 +17,17 @@ namespace ToolGrains.Bench;
 /// </summary>
 internal static class BufferBench
 {
-    private static readonly int[] Concurrency = [1, 16, 256];
+    private static int[] Concurrency = [1, 16, 256];
+    private static bool _showCost;
+    private static string? _probe;
 
     public static async Task<int> RunAsync(string[] args)
     {
         var seconds = Options.Int(args, "--seconds", 3);
         var profiles = (Options.String(args, "--profiles") ?? "embedded,postgres").Split(',');
+        if (Options.String(args, "--callers") is { } callers) Concurrency = [.. callers.Split(',').Select(int.Parse)];
+        _showCost = args.Contains("--cost");
+        _probe = Options.String(args, "--probe-store");
         string? pgDir = null;
         try
         {
@@ -56,6 +61,7 @@ internal static class BufferBench
             silo.Services.AddSingleton<IBuiltinTool, NullSinkTool>();
             silo.Services.AddSingleton<IBuiltinTool, DownSinkTool>();
             silo.Services.Configure<BufferOptions>(o => o.MaxBufferedItems = 1_000_000);
+            if (_probe is not null) silo.Services.AddSingleton<IBufferStore>(new ProbeStore(_probe == "async"));
         });
         await using var cluster = builder.Build();
         await cluster.DeployAsync();
@@ -69,29 +75,33 @@ internal static class BufferBench
 
         using var counters = new BufferCounters();
         var settings = new BufferSettingsUpdate(BufferStrategy.Batched, 50, 5.0, "bench_sink");
-        Console.WriteLine($"\n[{profile}] {duration.TotalSeconds:0} s per cell; buffers max_size 50, interval 5 s, pass-through bench_sink");
+        Console.WriteLine($"\n[{profile}] {duration.TotalSeconds:0} s per cell in 3 alternating rounds (ratio: their median); buffers max_size 50, interval 5 s, pass-through bench_sink");
         Console.WriteLine($"{"callers",8} {"no-op calls/s",14} {"1 buffer w/s",13} {"ratio",6} {"100 buffers w/s",16} {"ratio",6} {"p50 ms (1)",11} {"round trips/1k",15} {"pass-through/1k",16}");
-        var rows = new List<(int Callers, double Noop, double One, double P50, double Trips, double PassThrough)>();
+        // Each ratio is the median of three rounds that alternate no-op and buffer cells, so that load from
+        // elsewhere on a shared machine falls on both sides of a ratio.
+        const int Rounds = 3;
+        var cell = duration / Rounds;
+        var noop = client.GetGrain<INoopGrain>(0);
+        await noop.PingAsync();
+        var rows = new List<(int Callers, double Noop, double One, double OneRatio, double P50, double Trips, double PassThrough)>();
         foreach (var callers in Concurrency)
         {
-            var noop = client.GetGrain<INoopGrain>(0);
-            await noop.PingAsync();
-            var (noopRate, _, _) = await DriveAsync(callers, duration, _ => noop.PingAsync());
-
             var buffer = client.GetGrain<IBufferGrain>($"bench-{profile}-{callers}");
             await buffer.WriteAsync(new BufferWriteRequest(["0"], settings));
             counters.Reset();
             var trips = store.RoundTrips;
-            var (oneRate, p50, written) = await DriveAsync(callers, duration, i => buffer.WriteAsync(new BufferWriteRequest([$"{{\"n\":{i}}}"])));
-            rows.Add((callers, noopRate, oneRate, p50, (store.RoundTrips - trips) * 1000.0 / written, counters.PassThroughCalls * 1000.0 / written));
+            var (noopRate, oneRate, ratio, p50, written) = await AlternateAsync(callers, cell, Rounds, noop,
+                i => buffer.WriteAsync(new BufferWriteRequest([$"{{\"n\":{i}}}"])));
+            rows.Add((callers, noopRate, oneRate, ratio, p50, (store.RoundTrips - trips) * 1000.0 / written, counters.PassThroughCalls * 1000.0 / written));
         }
         // After the hot-buffer cells, whose pass-through counts the 100 buffers' time flushes would otherwise inflate.
         foreach (var row in rows)
         {
             var many = Enumerable.Range(0, 100).Select(b => client.GetGrain<IBufferGrain>($"bench-{profile}-{row.Callers}-{b}")).ToArray();
             await Task.WhenAll(many.Select(b => b.WriteAsync(new BufferWriteRequest(["0"], settings))));
-            var (manyRate, _, _) = await DriveAsync(row.Callers, duration, i => many[i % many.Length].WriteAsync(new BufferWriteRequest([$"{{\"n\":{i}}}"])));
-            Console.WriteLine($"{row.Callers,8} {row.Noop,14:N0} {row.One,13:N0} {row.One / row.Noop,6:0.00} {manyRate,16:N0} {manyRate / row.Noop,6:0.00} {row.P50,11:0.000} {row.Trips,15:0.0} {row.PassThrough,16:0.0}");
+            var (_, manyRate, manyRatio, _, _) = await AlternateAsync(row.Callers, cell, Rounds, noop,
+                i => many[i % many.Length].WriteAsync(new BufferWriteRequest([$"{{\"n\":{i}}}"])));
+            Console.WriteLine($"{row.Callers,8} {row.Noop,14:N0} {row.One,13:N0} {row.OneRatio,6:0.00} {manyRate,16:N0} {manyRatio,6:0.00} {row.P50,11:0.000} {row.Trips,15:0.0} {row.PassThrough,16:0.0}");
         }
         await BacklogAsync(client.GetGrain<IBufferGrain>($"bench-{profile}-backlog"));
     }
@@ -114,11 +124,35 @@ internal static class BufferBench
         Console.WriteLine($"backlog (sink down): {empty:0.00} s per 1,000 writes at 0 held, {full:0.00} s at {status.Buffered + status.InFlight:N0} held; ratio {full / empty:0.00}");
     }
 
+    /// <summary>Rounds of a no-op cell then a write cell; mean rates, the median of the rounds' ratios, the writes' median latency and count.</summary>
+    private static async Task<(double Noop, double Writes, double Ratio, double P50, long Written)> AlternateAsync(
+        int callers, TimeSpan cell, int rounds, INoopGrain noop, Func<long, Task> write)
+    {
+        var noopRates = new List<double>();
+        var writeRates = new List<double>();
+        var ratios = new List<double>();
+        var p50s = new List<double>();
+        long written = 0;
+        for (var r = 0; r < rounds; r++)
+        {
+            var (noopRate, _, _) = await DriveAsync(callers, cell, _ => noop.PingAsync());
+            var (writeRate, p50, count) = await DriveAsync(callers, cell, write);
+            noopRates.Add(noopRate);
+            writeRates.Add(writeRate);
+            ratios.Add(writeRate / noopRate);
+            p50s.Add(p50);
+            written += count;
+        }
+        return (noopRates.Average(), writeRates.Average(), ratios.Order().ElementAt(rounds / 2), p50s.Order().ElementAt(rounds / 2), written);
+    }
+
     /// <summary>Runs <paramref name="callers"/> loops for <paramref name="duration"/>; returns calls/s and the median latency in ms.</summary>
     private static async Task<(double Rate, double P50, long Count)> DriveAsync(int callers, TimeSpan duration, Func<long, Task> call)
     {
         long next = 0;
         var latencies = new List<double>[callers];
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var allocated = GC.GetTotalAllocatedBytes();
         var stop = Stopwatch.StartNew();
         var loops = Enumerable.Range(0, callers).Select(c => Task.Run(async () =>
         {
@@ -132,6 +166,8 @@ internal static class BufferBench
         })).ToArray();
         await Task.WhenAll(loops);
         var all = latencies.SelectMany(l => l).Order().ToList();
+        if (_showCost && all.Count > 0)
+            Console.WriteLine($"    {callers} callers: {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / all.Count:0.0} us CPU and {(GC.GetTotalAllocatedBytes() - allocated) / all.Count:N0} bytes per call");
         return (all.Count / stop.Elapsed.TotalSeconds, all.Count == 0 ? 0 : all[all.Count / 2], all.Count);
     }
 
@@ -197,4 +233,21 @@ internal sealed class NullSinkTool : IBuiltinTool
 
     public Task<string> InvokeAsync(ToolDescriptor descriptor, JsonElement input, CancellationToken cancellationToken) =>
         Task.FromResult("{}");
+}
+
+/// <summary>
+/// A store that stores nothing (<c>--probe-store sync|async</c>): what buffer writes would cost if storage were
+/// free, completed on the caller's turn or on a pool thread as a real store does. Not durable; a ceiling, not a result.
+/// </summary>
+internal sealed class ProbeStore(bool async) : IBufferStore
+{
+    public long RoundTrips => 0;
+    public Task<BufferSnapshot> LoadAsync(string bufferId, CancellationToken cancellationToken = default) => Task.FromResult(BufferSnapshot.Empty);
+    public Task CommitAsync(BufferChange change)
+    {
+        if (!async) return Task.CompletedTask;
+        var tcs = new TaskCompletionSource();
+        ThreadPool.UnsafeQueueUserWorkItem(t => ((TaskCompletionSource)t!).SetResult(), tcs);
+        return tcs.Task;
+    }
 }

@@ -7,8 +7,8 @@ namespace ToolGrains.Hosting;
 
 /// <summary>
 /// Buffer items in PostgreSQL (deploy/sql/postgresql/005-buffers.sql). One writer per silo sends every change
-/// queued meanwhile, from all buffers, as one batch of <c>toolgrains_buffer_commit</c> calls: one round trip and
-/// one implicit transaction, so a change is acknowledged only once it and its neighbours are committed.
+/// queued meanwhile, from all buffers, as one <c>toolgrains_buffer_commit_group</c> call: one round trip, one
+/// transaction and a few set operations, so a change is acknowledged only once it and its neighbours are committed.
 /// </summary>
 public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
 {
@@ -76,55 +76,82 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
             {
                 // Each buffer's changes as one: one record update and one multi-row insert per buffer.
                 var buffers = BufferChange.Chains(group, q => q.Change);
-                var versions = await CommitGroupAsync(buffers.Select(b => BufferChange.Merge(b.Select(q => q.Change).ToList())).ToList()).ConfigureAwait(false);
+                var applied = await CommitGroupAsync(buffers.ConvertAll(b => BufferChange.Merge(b.ConvertAll(q => q.Change)))).ConfigureAwait(false);
                 Interlocked.Increment(ref _roundTrips);
-                for (var i = 0; i < buffers.Count; i++)
-                    foreach (var queued in buffers[i])
-                    {
-                        if (versions[i] < 0) queued.Done.TrySetException(new BufferVersionConflictException(queued.Change.BufferId, queued.Change.ExpectedVersion));
-                        else queued.Done.TrySetResult();
-                    }
+                Complete(buffers, applied, null);
             }
             catch (Exception ex)
             {
                 // Nothing of the group is committed (one implicit transaction): every change in it is refused.
-                foreach (var queued in group) queued.Done.TrySetException(ex);
+                Complete([[.. group]], null, ex);
             }
         }
     }
 
-    private async Task<long[]> CommitGroupAsync(List<BufferChange> group)
+    /// <summary>
+    /// Commits <paramref name="group"/> in one round trip and one transaction; true at each position whose change
+    /// was applied, false where the stored version was not the expected one. A buffer that appears twice (two
+    /// activations' changes) goes in a later call of the same batch, which sees the earlier one's effect.
+    /// </summary>
+    private async Task<bool[]> CommitGroupAsync(List<BufferChange> group)
     {
-        await using var connection = await _source.OpenConnectionAsync().ConfigureAwait(false);
-        await using var batch = new NpgsqlBatch(connection);
-        foreach (var c in group)
-        {
-            var command = new NpgsqlBatchCommand("SELECT toolgrains_buffer_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)");
-            var p = command.Parameters;
-            p.Add(new NpgsqlParameter<string> { TypedValue = _serviceId });
-            p.Add(new NpgsqlParameter<string> { TypedValue = c.BufferId });
-            p.Add(new NpgsqlParameter<long> { TypedValue = c.ExpectedVersion });
-            p.Add(new NpgsqlParameter<string> { TypedValue = c.RecordJson });
-            p.Add(new NpgsqlParameter<long[]> { TypedValue = c.Appended.Select(a => a.Sequence).ToArray() });
-            p.Add(new NpgsqlParameter<string[]> { TypedValue = c.Appended.Select(a => a.Json).ToArray() });
-            p.Add(new NpgsqlParameter<long[]> { TypedValue = c.Sealed.Select(s => s.Number).ToArray() });
-            p.Add(new NpgsqlParameter<long[]> { TypedValue = c.Sealed.Select(s => s.LastSequence).ToArray() });
-            p.Add(new NpgsqlParameter<string[]> { TypedValue = c.Sealed.Select(s => s.Reason).ToArray() });
-            p.Add(new NpgsqlParameter { Value = c.RemoveAll ? long.MaxValue : c.RemoveThroughSequence is { } through ? through : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
-            p.Add(new NpgsqlParameter<long> { TypedValue = c.VersionStep });
-            batch.BatchCommands.Add(command);
-        }
-        var versions = new long[group.Count];
-        await using var reader = await batch.ExecuteReaderAsync().ConfigureAwait(false);
+        var layers = new List<List<int>>();
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < group.Count; i++)
         {
-            if (i > 0) await reader.NextResultAsync().ConfigureAwait(false);
+            var layer = seen[group[i].BufferId] = seen.GetValueOrDefault(group[i].BufferId) + 1;
+            if (layers.Count < layer) layers.Add([]);
+            layers[layer - 1].Add(i);
+        }
+        await using var connection = await _source.OpenConnectionAsync().ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection);
+        foreach (var layer in layers) batch.BatchCommands.Add(GroupCommand(layer.ConvertAll(i => group[i])));
+        var applied = new bool[group.Count];
+        await using var reader = await batch.ExecuteReaderAsync().ConfigureAwait(false);
+        foreach (var layer in layers)
+        {
+            if (!ReferenceEquals(layer, layers[0])) await reader.NextResultAsync().ConfigureAwait(false);
             await reader.ReadAsync().ConfigureAwait(false);
-            versions[i] = reader.GetInt64(0);
+            foreach (var position in reader.GetFieldValue<int[]>(0)) applied[layer[position - 1]] = true;
         }
         // Read to the end (the implicit transaction's commit): a failure there must not be acknowledged.
         while (await reader.NextResultAsync().ConfigureAwait(false)) { }
-        return versions;
+        return applied;
+    }
+
+    private NpgsqlBatchCommand GroupCommand(List<BufferChange> changes)
+    {
+        var items = changes.Sum(c => c.Appended.Count);
+        var (itemOf, seqs, payloads) = (new int[items], new long[items], new string[items]);
+        var (batchOf, numbers, lasts, reasons) = (new List<int>(), new List<long>(), new List<long>(), new List<string>());
+        var n = 0;
+        for (var k = 0; k < changes.Count; k++)
+        {
+            foreach (var item in changes[k].Appended) (itemOf[n], seqs[n], payloads[n++]) = (k + 1, item.Sequence, item.Json);
+            foreach (var b in changes[k].Sealed)
+            {
+                batchOf.Add(k + 1);
+                numbers.Add(b.Number);
+                lasts.Add(b.LastSequence);
+                reasons.Add(b.Reason);
+            }
+        }
+        var command = new NpgsqlBatchCommand("SELECT toolgrains_buffer_commit_group($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
+        var p = command.Parameters;
+        p.Add(new NpgsqlParameter<string> { TypedValue = _serviceId });
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = changes.ConvertAll(c => c.BufferId).ToArray() });
+        p.Add(new NpgsqlParameter<long[]> { TypedValue = changes.ConvertAll(c => c.ExpectedVersion).ToArray() });
+        p.Add(new NpgsqlParameter<long[]> { TypedValue = changes.ConvertAll(c => (long)c.VersionStep).ToArray() });
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = changes.ConvertAll(c => c.Record.ToJson()).ToArray() });
+        p.Add(new NpgsqlParameter<long?[]> { TypedValue = changes.ConvertAll(c => c.RemoveAll ? long.MaxValue : c.RemoveThroughSequence).ToArray() });
+        p.Add(new NpgsqlParameter<int[]> { TypedValue = itemOf });
+        p.Add(new NpgsqlParameter<long[]> { TypedValue = seqs });
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = payloads });
+        p.Add(new NpgsqlParameter<int[]> { TypedValue = [.. batchOf] });
+        p.Add(new NpgsqlParameter<long[]> { TypedValue = [.. numbers] });
+        p.Add(new NpgsqlParameter<long[]> { TypedValue = [.. lasts] });
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. reasons] });
+        return command;
     }
 
     public async ValueTask DisposeAsync()
@@ -134,8 +161,24 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
         await _source.DisposeAsync();
     }
 
+    /// <summary>
+    /// Completes the group's changes on a pool thread, so the writer goes on to the next round trip; each awaiting
+    /// grain's continuation only posts itself to its grain's scheduler.
+    /// </summary>
+    private static void Complete(List<List<Queued>> buffers, bool[]? applied, Exception? error) =>
+        ThreadPool.UnsafeQueueUserWorkItem<object?>(_ =>
+        {
+            for (var i = 0; i < buffers.Count; i++)
+                foreach (var queued in buffers[i])
+                {
+                    if (error is not null) queued.Done.TrySetException(error);
+                    else if (!applied![i]) queued.Done.TrySetException(new BufferVersionConflictException(queued.Change.BufferId, queued.Change.ExpectedVersion));
+                    else queued.Done.TrySetResult();
+                }
+        }, null, preferLocal: false);
+
     private sealed record Queued(BufferChange Change)
     {
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Done { get; } = new();
     }
 }

@@ -5,12 +5,13 @@ namespace ToolGrains.Storage.Sqlite;
 
 /// <summary>
 /// Buffer items in the embedded SQLite file. Changes go through <see cref="SqliteDatabase"/>'s single writer,
-/// so changes of all buffers that arrive together share one transaction (each buffer in its own savepoint).
+/// so changes of all buffers that arrive together share one transaction; a buffer whose version is stale fails alone.
 /// </summary>
 public sealed class SqliteBufferStore(SqliteDatabase database, string serviceId) : IBufferStore
 {
     private readonly System.Collections.Concurrent.ConcurrentQueue<Queued> _queue = new();
     private int _scheduled;
+    private Statements? _statements;
 
     public long RoundTrips => database.TransactionsCommitted;
 
@@ -52,8 +53,8 @@ public sealed class SqliteBufferStore(SqliteDatabase database, string serviceId)
 
     /// <summary>
     /// One write of the database's next group transaction takes every change queued by then, merges each
-    /// buffer's changes into one (one record update, one run of inserts) and applies each buffer in its own
-    /// savepoint; the changes complete when that transaction has committed.
+    /// buffer's changes into one (one record update, one run of inserts) and applies them; the changes complete
+    /// when that transaction has committed.
     /// </summary>
     private void ScheduleFlush()
     {
@@ -66,19 +67,14 @@ public sealed class SqliteBufferStore(SqliteDatabase database, string serviceId)
             {
                 Interlocked.Exchange(ref _scheduled, 0); // a change queued from here on schedules the next flush
                 while (_queue.TryDequeue(out var next)) taken.Add(next);
+                var st = Prepared(connection);
                 foreach (var run in BufferChange.Chains(taken, q => q.Change))
                 {
-                    SqliteDatabase.Execute(connection, "SAVEPOINT b;");
-                    try
-                    {
-                        Apply(connection, BufferChange.Merge(run.Select(q => q.Change).ToList()));
-                        SqliteDatabase.Execute(connection, "RELEASE b;");
-                    }
-                    catch (Exception ex)
-                    {
-                        SqliteDatabase.Execute(connection, "ROLLBACK TO b; RELEASE b;");
-                        foreach (var queued in run) failed[queued] = ex;
-                    }
+                    // A stale version is found by the record update, before anything of the buffer is written, so
+                    // that buffer fails alone without a savepoint. Any other error fails the whole group (the
+                    // database rolls this write back), and nothing in it is acknowledged.
+                    if (!Apply(st, BufferChange.Merge(run.ConvertAll(q => q.Change))))
+                        foreach (var queued in run) failed[queued] = new BufferVersionConflictException(queued.Change.BufferId, queued.Change.ExpectedVersion);
                 }
                 return true;
             });
@@ -100,53 +96,92 @@ public sealed class SqliteBufferStore(SqliteDatabase database, string serviceId)
         }, TaskScheduler.Default);
     }
 
-    private void Apply(SqliteConnection connection, BufferChange change)
+    /// <summary>Applies <paramref name="change"/>; false, with nothing written, when the stored version is not the expected one.</summary>
+    private bool Apply(Statements st, BufferChange change)
     {
-        using var command = connection.CreateCommand();
-        command.Parameters.AddWithValue("$svc", serviceId);
-        command.Parameters.AddWithValue("$b", change.BufferId);
-        command.Parameters.AddWithValue("$v", change.ExpectedVersion);
-        command.Parameters.AddWithValue("$new", change.NewVersion);
-        command.Parameters.AddWithValue("$r", change.RecordJson);
-        command.CommandText = change.ExpectedVersion == 0
-            ? "INSERT INTO buffer (service_id, buffer_id, version, record) VALUES ($svc, $b, $new, $r) ON CONFLICT DO NOTHING"
-            : "UPDATE buffer SET version = $new, record = $r WHERE service_id = $svc AND buffer_id = $b AND version = $v";
-        if (command.ExecuteNonQuery() == 0) throw new BufferVersionConflictException(change.BufferId, change.ExpectedVersion);
+        var record = change.ExpectedVersion == 0 ? st.InsertRecord : st.UpdateRecord;
+        Bind(record, change.BufferId, change.ExpectedVersion, change.NewVersion, change.Record.ToJson());
+        if (record.ExecuteNonQuery() == 0) return false;
 
         if (change.RemoveAll || change.RemoveThroughSequence is not null)
         {
-            command.Parameters.AddWithValue("$through", change.RemoveAll ? long.MaxValue : change.RemoveThroughSequence!.Value);
-            command.CommandText = "DELETE FROM buffer_item WHERE service_id = $svc AND buffer_id = $b AND seq <= $through";
-            command.ExecuteNonQuery();
-            command.CommandText = "DELETE FROM buffer_batch WHERE service_id = $svc AND buffer_id = $b AND last_seq <= $through";
-            command.ExecuteNonQuery();
+            var through = change.RemoveAll ? long.MaxValue : change.RemoveThroughSequence!.Value;
+            foreach (var delete in new[] { st.DeleteItems, st.DeleteBatches })
+            {
+                Bind(delete, change.BufferId, through);
+                delete.ExecuteNonQuery();
+            }
         }
-        if (change.Appended.Count > 0) Insert(connection, change,
-            "INSERT INTO buffer_item (service_id, buffer_id, seq, payload) VALUES ($svc, $b, $1, $2)",
-            change.Appended, (c, item) => { c.Parameters["$1"].Value = item.Sequence; c.Parameters["$2"].Value = item.Json; });
-        if (change.Sealed.Count > 0) Insert(connection, change,
-            "INSERT INTO buffer_batch (service_id, buffer_id, batch_no, last_seq, reason) VALUES ($svc, $b, $1, $2, $3)",
-            change.Sealed, (c, batch) => { c.Parameters["$1"].Value = batch.Number; c.Parameters["$2"].Value = batch.LastSequence; c.Parameters["$3"].Value = batch.Reason; });
+        foreach (var item in change.Appended)
+        {
+            Bind(st.InsertItem, change.BufferId, item.Sequence, item.Json);
+            st.InsertItem.ExecuteNonQuery();
+        }
+        foreach (var batch in change.Sealed)
+        {
+            Bind(st.InsertBatch, change.BufferId, batch.Number, batch.LastSequence, batch.Reason);
+            st.InsertBatch.ExecuteNonQuery();
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// The statements of a group, prepared once on the database's writer connection (every change is
+    /// applied there), so a group of many small changes does not parse the same SQL again for each.
+    /// </summary>
+    private Statements Prepared(SqliteConnection connection)
+    {
+        if (_statements is not { } st || !ReferenceEquals(st.Connection, connection)) _statements = st = new Statements(connection);
+        // Each group runs in its own transaction, which a command must name; a new command is given the current one.
+        using (var probe = connection.CreateCommand()) st.Use(probe.Transaction);
+        return st;
+    }
+
+    private void Bind(SqliteCommand command, string bufferId, params ReadOnlySpan<object> values)
+    {
+        var p = command.Parameters;
+        p[0].Value = serviceId;
+        p[1].Value = bufferId;
+        for (var i = 0; i < values.Length; i++) p[i + 2].Value = values[i];
+    }
+
+    private sealed class Statements(SqliteConnection connection)
+    {
+        public SqliteConnection Connection { get; } = connection;
+        public SqliteCommand InsertRecord { get; } = Command(connection,
+            "INSERT INTO buffer (service_id, buffer_id, version, record) SELECT $svc, $b, $new, $r WHERE $v = 0 ON CONFLICT DO NOTHING", "$v", "$new", "$r");
+        public SqliteCommand UpdateRecord { get; } = Command(connection,
+            "UPDATE buffer SET version = $new, record = $r WHERE service_id = $svc AND buffer_id = $b AND version = $v", "$v", "$new", "$r");
+        public SqliteCommand DeleteItems { get; } = Command(connection,
+            "DELETE FROM buffer_item WHERE service_id = $svc AND buffer_id = $b AND seq <= $through", "$through");
+        public SqliteCommand DeleteBatches { get; } = Command(connection,
+            "DELETE FROM buffer_batch WHERE service_id = $svc AND buffer_id = $b AND last_seq <= $through", "$through");
+        public SqliteCommand InsertItem { get; } = Command(connection,
+            "INSERT INTO buffer_item (service_id, buffer_id, seq, payload) VALUES ($svc, $b, $seq, $payload)", "$seq", "$payload");
+        public SqliteCommand InsertBatch { get; } = Command(connection,
+            "INSERT INTO buffer_batch (service_id, buffer_id, batch_no, last_seq, reason) VALUES ($svc, $b, $no, $last, $reason)", "$no", "$last", "$reason");
+
+        private SqliteCommand[] All => [InsertRecord, UpdateRecord, DeleteItems, DeleteBatches, InsertItem, InsertBatch];
+
+        public void Use(SqliteTransaction? transaction)
+        {
+            foreach (var command in All) command.Transaction = transaction;
+        }
+
+        private static SqliteCommand Command(SqliteConnection connection, string sql, params string[] parameters)
+        {
+            var command = connection.CreateCommand();
+            command.CommandText = sql;
+            // Typed by their values at each execution; the command keeps its compiled statement across them.
+            foreach (var name in (string[])["$svc", "$b", .. parameters]) command.Parameters.Add(new SqliteParameter { ParameterName = name });
+            return command;
+        }
     }
 
     private sealed class Queued(BufferChange change) // reference identity: the key of its result
     {
         public BufferChange Change { get; } = change;
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
-
-    private void Insert<T>(SqliteConnection connection, BufferChange change, string sql, IReadOnlyList<T> rows, Action<SqliteCommand, T> bind)
-    {
-        using var insert = connection.CreateCommand();
-        insert.CommandText = sql;
-        insert.Parameters.AddWithValue("$svc", serviceId);
-        insert.Parameters.AddWithValue("$b", change.BufferId);
-        // Typed by their values at each row; the command keeps its compiled statement across rows.
-        foreach (var name in new[] { "$1", "$2", "$3" }) insert.Parameters.Add(new SqliteParameter { ParameterName = name });
-        foreach (var row in rows)
-        {
-            bind(insert, row);
-            insert.ExecuteNonQuery();
-        }
+        // Completed on a pool thread (never the database writer): a grain's continuation only posts to its scheduler.
+        public TaskCompletionSource Done { get; } = new();
     }
 }

@@ -190,9 +190,14 @@ public sealed class BufferLedger
         Record.LastFlushReason = reason;
     }
 
-    private static BatchBoundary[] Boundaries(IReadOnlyList<LedgerBatch> batches) =>
-        batches.Select(b => new BatchBoundary(b.Number, b.LastSequence, b.Reason)).ToArray();
+    private static BatchBoundary[] Boundaries(IReadOnlyList<LedgerBatch> batches)
+    {
+        if (batches.Count == 0) return [];
+        var boundaries = new BatchBoundary[batches.Count];
+        for (var i = 0; i < boundaries.Length; i++) boundaries[i] = new BatchBoundary(batches[i].Number, batches[i].LastSequence, batches[i].Reason);
+        return boundaries;
+    }
 
     private BufferChange Change(IReadOnlyList<StoredItem> appended, IReadOnlyList<BatchBoundary> sealedNow, long? removeThrough, bool removeAll) =>
-        new(BufferId, Version++, Record.ToJson(), appended, sealedNow, removeThrough, removeAll);
+        new(BufferId, Version++, Record.Copy(), appended, sealedNow, removeThrough, removeAll);
 }

@@ -38,13 +38,14 @@ public sealed record BufferSnapshot(long Version, BufferRecord Record, IReadOnly
 }
 
 /// <summary>
-/// One committed step of a buffer. <see cref="RecordJson"/> is serialised when the change is made (on the
-/// grain's turn), so later changes in memory cannot leak into it.
+/// One committed step of a buffer. <see cref="Record"/> is a copy taken when the change is made (on the
+/// grain's turn), so later changes in memory cannot leak into it; a store serialises only the last record of
+/// the changes it merges.
 /// </summary>
 public sealed record BufferChange(
     string BufferId,
     long ExpectedVersion,
-    string RecordJson,
+    BufferRecord Record,
     IReadOnlyList<StoredItem> Appended,
     IReadOnlyList<BatchBoundary> Sealed,
     long? RemoveThroughSequence,
@@ -107,7 +108,7 @@ public sealed record BufferChange(
             appended.AddRange(c.Appended);
             sealedNow.AddRange(c.Sealed);
         }
-        return new BufferChange(changes[0].BufferId, changes[0].ExpectedVersion, changes[^1].RecordJson, appended, sealedNow, through, all,
+        return new BufferChange(changes[0].BufferId, changes[0].ExpectedVersion, changes[^1].Record, appended, sealedNow, through, all,
             changes.Sum(c => c.VersionStep));
     }
 }
@@ -145,9 +146,15 @@ public sealed class BufferRecord
     public string? LastFlushReason { get; set; }
     public string? LastError { get; set; }
 
-    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+    public string ToJson() => JsonSerializer.Serialize(this, BufferRecordJson.Default.BufferRecord);
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    /// <summary>A copy that later changes of this record do not reach (every member is a value or an immutable string).</summary>
+    public BufferRecord Copy() => (BufferRecord)MemberwiseClone();
 
-    public static BufferRecord FromJson(string json) => JsonSerializer.Deserialize<BufferRecord>(json, Json) ?? new BufferRecord();
+    public static BufferRecord FromJson(string json) => JsonSerializer.Deserialize(json, BufferRecordJson.Default.BufferRecord) ?? new BufferRecord();
 }
+
+/// <summary>The stored form of <see cref="BufferRecord"/> (property names as declared), generated at build time: it is written once per buffer per commit.</summary>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(BufferRecord))]
+internal sealed partial class BufferRecordJson : JsonSerializerContext;

@@ -114,8 +114,8 @@ public sealed class BufferLedgerTests
         var (a, _) = ledger.Append(Items(1));
         var (b, _) = ledger.Append(Items(2));
         Assert.Equal(a.NewVersion, b.ExpectedVersion);
-        Assert.Equal(1, BufferRecord.FromJson(a.RecordJson).TotalWritten);
-        Assert.Equal(2, BufferRecord.FromJson(b.RecordJson).TotalWritten);
+        Assert.Equal(1, a.Record.TotalWritten);
+        Assert.Equal(2, b.Record.TotalWritten);
     }
 
     [Fact]
@@ -163,7 +163,7 @@ public sealed class BufferLedgerTests
 public sealed class BufferChangeMergeTests
 {
     private static BufferChange C(long version, long[] appended, long? through = null, bool all = false, long[]? sealedLast = null) =>
-        new("b", version, $"{{\"v\":{version}}}", appended.Select(s => new StoredItem(s, s.ToString())).ToArray(),
+        new("b", version, new BufferRecord { TotalWritten = version }, appended.Select(s => new StoredItem(s, s.ToString())).ToArray(),
             (sealedLast ?? []).Select((l, i) => new BatchBoundary(version * 10 + i, l, "size")).ToArray(), through, all);
 
     [Fact]
@@ -175,7 +175,7 @@ public sealed class BufferChangeMergeTests
         Assert.Equal([3L, 4L], merged.Appended.Select(a => a.Sequence));
         Assert.Empty(merged.Sealed); // its batch was confirmed within the group
         Assert.Equal(2, merged.RemoveThroughSequence);
-        Assert.Equal("{\"v\":7}", merged.RecordJson);
+        Assert.Equal(7, merged.Record.TotalWritten); // the last change's record
         Assert.False(merged.RemoveAll);
     }
 
@@ -194,7 +194,7 @@ public sealed class BufferChangeChainTests
     [Fact]
     public void Only_changes_that_chain_versions_share_a_run_so_a_stale_change_fails_alone()
     {
-        BufferChange C(string id, long expected) => new(id, expected, "{}", [], [], null, false);
+        BufferChange C(string id, long expected) => new(id, expected, new BufferRecord(), [], [], null, false);
         var queued = new[] { C("a", 3), C("b", 0), C("a", 4), C("a", 9), C("a", 10), C("b", 1) };
         var runs = BufferChange.Chains(queued, c => c);
         Assert.Equal(["a:3,4", "b:0,1", "a:9,10"], runs.Select(r => $"{r[0].BufferId}:{string.Join(",", r.Select(c => c.ExpectedVersion))}"));

@@ -57,7 +57,7 @@ public abstract class BufferStoreConformanceTests : IAsyncLifetime
         otherLedger.Configure(BufferSealMode.Manual, 10, 60, null);
         // A hundred writes of one buffer and one of another, none awaited before the next is queued.
         var commits = Enumerable.Range(0, 100).Select(i => Store.CommitAsync(ledger.Append([i.ToString()]).Change)).ToList();
-        var stale = new BufferChange(other, 7, otherLedger.Record.ToJson(), [new StoredItem(1, "\"lost\"")], [], null, false);
+        var stale = new BufferChange(other, 7, otherLedger.Record, [new StoredItem(1, "\"lost\"")], [], null, false);
         var staleCommit = Store.CommitAsync(stale);
         commits.Add(Store.CommitAsync(otherLedger.Append(["\"kept\""]).Change));
         await Task.WhenAll(commits);
