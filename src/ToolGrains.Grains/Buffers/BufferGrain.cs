@@ -185,7 +185,8 @@ public sealed class BufferGrain(
         var ledger = _ledger; // null after a failed commit: memory is not trusted, storage keeps the truth
         logger.LogInformation("Buffer {BufferId} deactivating ({Reason}) with {Pending} pending and {InFlight} in flight",
             BufferId, reason.ReasonCode, ledger?.PendingCount, ledger?.SealedItems);
-        if (ledger is { PendingCount: > 0, Record.PassThroughTool: not null } && ledger.Record.Mode != BufferSealMode.Manual)
+        // Sealed batches waiting for a retry go too: the tool may be back, and otherwise only the reminder would deliver them.
+        if (ledger is { BufferedCount: > 0, Record.PassThroughTool: not null } && ledger.Record.Mode != BufferSealMode.Manual)
         {
             // At most DeactivationFlushTimeout: the delivery is cancelled there, and the batch stays durable
             // for the recovery reminder to deliver later.
