@@ -13,7 +13,10 @@ public sealed class SqliteBufferStore(SqliteDatabase database, string serviceId)
     private int _scheduled;
     private Statements? _statements;
 
-    public long RoundTrips => database.TransactionsCommitted;
+    private long _flushes;
+
+    /// <summary>Group writes of this store that committed (each one transaction; other writers' transactions are not counted).</summary>
+    public long RoundTrips => Interlocked.Read(ref _flushes);
 
     public Task<BufferSnapshot> LoadAsync(string bufferId, CancellationToken cancellationToken = default) =>
         database.ReadAsync(connection =>
@@ -52,7 +55,7 @@ public sealed class SqliteBufferStore(SqliteDatabase database, string serviceId)
     }
 
     /// <summary>
-    /// One write of the database's next group transaction takes every change queued by then, merges each
+    /// One write of the database's next group transaction (one at a time) takes every change queued by then, merges each
     /// buffer's changes into one (one record update, one run of inserts) and applies them; the changes complete
     /// when that transaction has committed.
     /// </summary>
@@ -65,7 +68,6 @@ public sealed class SqliteBufferStore(SqliteDatabase database, string serviceId)
         {
             write = database.WriteAsync(connection =>
             {
-                Interlocked.Exchange(ref _scheduled, 0); // a change queued from here on schedules the next flush
                 while (_queue.TryDequeue(out var next)) taken.Add(next);
                 var st = Prepared(connection);
                 foreach (var run in BufferChange.Chains(taken, q => q.Change))
@@ -87,6 +89,11 @@ public sealed class SqliteBufferStore(SqliteDatabase database, string serviceId)
         }
         write.ContinueWith(t =>
         {
+            if (t.Exception is null) Interlocked.Increment(ref _flushes);
+            // One flush at a time: what was queued while this one ran goes in the next, so groups grow with load.
+            // A change queued before the reset found the flag set and relies on this check; one after it schedules.
+            Interlocked.Exchange(ref _scheduled, 0);
+            if (!_queue.IsEmpty && Interlocked.Exchange(ref _scheduled, 1) == 0) ScheduleFlush();
             foreach (var queued in taken)
             {
                 if (t.Exception is { } ex) queued.Done.TrySetException(ex.InnerException ?? ex);

@@ -21,7 +21,7 @@ public interface IBufferStore
     /// </summary>
     Task CommitAsync(BufferChange change);
 
-    /// <summary>Transactions (SQLite) or round trips (PostgreSQL) that committed changes so far.</summary>
+    /// <summary>Group commits of this store so far (a SQLite transaction or a PostgreSQL round trip each).</summary>
     long RoundTrips { get; }
 }
 
