@@ -15,11 +15,4 @@ public sealed class AnalyticsOptions
     /// <summary>Reputation grains asked at once while building a report, so a catalog of thousands does not
     /// flood the cluster with one burst. Default 64.</summary>
     public int MaxConcurrentToolReads { get; set; } = 64;
-
-    public IEnumerable<string> Validate()
-    {
-        if (!(GroupSimilarity is > 0 and <= 1)) yield return $"ToolGrains:Analytics:GroupSimilarity must be in (0, 1], not {GroupSimilarity}.";
-        if (MaxScenarioGroups < 1) yield return $"ToolGrains:Analytics:MaxScenarioGroups must be at least 1, not {MaxScenarioGroups}.";
-        if (MaxConcurrentToolReads < 1) yield return $"ToolGrains:Analytics:MaxConcurrentToolReads must be at least 1, not {MaxConcurrentToolReads}.";
-    }
 }

@@ -29,14 +29,4 @@ public sealed class BufferOptions
 
     /// <summary>How long a deactivating buffer tries to deliver its last batch. Default: 5 s.</summary>
     public TimeSpan DeactivationFlushTimeout { get; set; } = TimeSpan.FromSeconds(5);
-
-    public IEnumerable<string> Validate()
-    {
-        if (MaxBufferedItems < 1) yield return "ToolGrains:Buffers:MaxBufferedItems must be at least 1.";
-        if (MaxItemBytes < 16) yield return "ToolGrains:Buffers:MaxItemBytes must be at least 16.";
-        if (DefaultMaxSize is < 1 or > BufferRules.MaxMaxSize) yield return $"ToolGrains:Buffers:DefaultMaxSize must be 1..{BufferRules.MaxMaxSize}.";
-        if (!(DefaultFlushIntervalSeconds > 0) || !double.IsFinite(DefaultFlushIntervalSeconds)) yield return "ToolGrains:Buffers:DefaultFlushIntervalSeconds must be a positive number.";
-        if (RecoveryReminderPeriod <= TimeSpan.Zero) yield return "ToolGrains:Buffers:RecoveryReminderPeriod must be positive.";
-        if (RetryInitialDelay <= TimeSpan.Zero || RetryMaxDelay < RetryInitialDelay) yield return "ToolGrains:Buffers:RetryInitialDelay must be positive and at most RetryMaxDelay.";
-    }
 }

@@ -17,13 +17,4 @@ public sealed class ReputationStateOptions
 
     /// <summary>Kinds of request shown with their evidence in a status, most calls first. Default 5.</summary>
     public int CompetenceKindsShown { get; set; } = 5;
-
-    public IEnumerable<string> Validate()
-    {
-        if (MaxQualityHistory < 1) yield return $"ToolGrains:Reputation:MaxQualityHistory must be at least 1, not {MaxQualityHistory}.";
-        if (CommonFailuresShown < 0) yield return $"ToolGrains:Reputation:CommonFailuresShown must not be negative, not {CommonFailuresShown}.";
-        if (LatenciesRemembered < 1) yield return $"ToolGrains:Reputation:LatenciesRemembered must be at least 1, not {LatenciesRemembered}.";
-        if (CompetenceKindsShown < 0) yield return $"ToolGrains:Reputation:CompetenceKindsShown must not be negative, not {CompetenceKindsShown}.";
-        if (UsageBatchesRemembered < 0) yield return $"ToolGrains:Reputation:UsageBatchesRemembered must not be negative, not {UsageBatchesRemembered}.";
-    }
 }

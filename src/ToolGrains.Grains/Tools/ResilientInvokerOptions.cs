@@ -21,13 +21,4 @@ public sealed class ResilientInvokerOptions
     /// <summary>Longest <c>Retry-After</c> the invoker waits out to try the same tool again, once no other candidate is
     /// left (and within the call's deadline). Default 10 s.</summary>
     public TimeSpan MaxRetryAfterWait { get; set; } = TimeSpan.FromSeconds(10);
-
-    public IEnumerable<string> Validate()
-    {
-        if (ShortlistSize < 1) yield return $"ToolGrains:Invoker:ShortlistSize must be at least 1, not {ShortlistSize}.";
-        if (CatalogRefreshInterval < TimeSpan.Zero) yield return $"ToolGrains:Invoker:CatalogRefreshInterval must not be negative, not {CatalogRefreshInterval}.";
-        if (DefaultDeadline <= TimeSpan.Zero) yield return $"ToolGrains:Invoker:DefaultDeadline must be positive, not {DefaultDeadline}.";
-        if (MaxRetryAfterWait < TimeSpan.Zero) yield return $"ToolGrains:Invoker:MaxRetryAfterWait must not be negative, not {MaxRetryAfterWait}.";
-        if (MaxAttemptsLimit < 1) yield return $"ToolGrains:Invoker:MaxAttemptsLimit must be at least 1, not {MaxAttemptsLimit}.";
-    }
 }

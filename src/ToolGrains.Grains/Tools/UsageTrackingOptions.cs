@@ -24,13 +24,4 @@ public sealed class UsageTrackingOptions
 
     /// <summary>Whether invocations are counted at all. Default true.</summary>
     public bool Enabled { get; set; } = true;
-
-    public IEnumerable<string> Validate()
-    {
-        if (string.IsNullOrWhiteSpace(BufferId)) yield return "ToolGrains:Reputation:UsageTracking:BufferId must not be empty.";
-        if (string.IsNullOrWhiteSpace(PassThroughTool)) yield return "ToolGrains:Reputation:UsageTracking:PassThroughTool must not be empty.";
-        if (MaxSize is < 1 or > 100_000) yield return $"ToolGrains:Reputation:UsageTracking:MaxSize must be 1..100000, not {MaxSize}.";
-        if (!(AggregationSeconds > 0) || AggregationSeconds > 3600) yield return $"ToolGrains:Reputation:UsageTracking:AggregationSeconds must be in (0, 3600], not {AggregationSeconds}.";
-        if (!(FlushIntervalSeconds > 0)) yield return $"ToolGrains:Reputation:UsageTracking:FlushIntervalSeconds must be positive, not {FlushIntervalSeconds}.";
-    }
 }
