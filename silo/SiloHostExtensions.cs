@@ -13,13 +13,12 @@ namespace ToolGrains.Silo;
 internal static class SiloHostExtensions
 {
     /// <summary>
-    /// Runs the start-up checks of the configuration (keys, ports, data folder); on failure prints one line
-    /// per problem, naming the key, to stderr.
+    /// Validates every options class and probes ports, certificate and data folder (<see cref="StartupProbes"/>); on
+    /// failure prints one line per problem, naming the key, to stderr.
     /// </summary>
     public static bool TryValidateToolGrainsConfiguration(this WebApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection(ToolGrainsOptions.SectionName).Get<ToolGrainsOptions>() ?? new ToolGrainsOptions();
-        var errors = StartupChecks.Run(options);
+        var errors = StartupProbes.Run(builder.Configuration);
         foreach (var error in errors) Console.Error.WriteLine($"toolgrains-silo: configuration error: {error}");
         return errors.Count == 0;
     }

@@ -54,14 +54,6 @@ public static class CallerContext
     }
 }
 
-/// <summary>The client's side of ToolGrains security.</summary>
-public sealed class ToolGrainsClientOptions
-{
-    /// <summary>The API key sent with every call (<c>ToolGrains:ApiKeys</c> on the silos). Default: none, for a
-    /// cluster without keys.</summary>
-    public string? ApiKey { get; set; }
-}
-
 public static class ToolGrainsClientBuilderExtensions
 {
     /// <summary>Sends <see cref="ToolGrainsClientOptions.ApiKey"/> with every grain call this client makes.</summary>

@@ -19,6 +19,7 @@ using ToolGrains.Grains.Tools;
 using ToolGrains.Grains.Security;
 using Orleans.Hosting;
 using ToolGrains.Storage.Sqlite;
+using ToolGrains.Hosting.Validation;
 
 namespace ToolGrains.Hosting;
 
@@ -35,10 +36,10 @@ public static class SiloBuilderExtensions
     {
         var section = configuration.GetSection(ToolGrainsOptions.SectionName);
         var options = section.Get<ToolGrainsOptions>() ?? new ToolGrainsOptions();
-        var errors = options.Validate().ToList();
-        if (errors.Count > 0) throw new OptionsValidationException(ToolGrainsOptions.SectionName, typeof(ToolGrainsOptions), errors);
+        // The wiring below reads these options, so they are checked now by the validator that checks them again on start.
+        var validation = new ToolGrainsOptionsValidator().Validate(null, options);
+        if (validation.Failed) throw new OptionsValidationException(ToolGrainsOptions.SectionName, typeof(ToolGrainsOptions), validation.Failures);
 
-        silo.Services.Configure<ToolGrainsOptions>(section);
         silo.Configure<ClusterOptions>(o =>
         {
             o.ClusterId = options.ClusterId;
@@ -67,7 +68,6 @@ public static class SiloBuilderExtensions
             });
         }
         silo.AddToolGrainsServices(section);
-        silo.Services.Configure<QdrantFailureOptions>(section.GetSection("Qdrant"));
         if (options.Qdrant.Url is { Length: > 0 })
             silo.Services.Configure<FailureExportOptions>(o => o.Enabled = true);
         silo.Services.AddSingleton<StorageProbe>();
@@ -136,28 +136,18 @@ public static class SiloBuilderExtensions
     }
 
     /// <summary>
-    /// The services the grains take: tool runner and built-in tools, buffer options and metrics, the
-    /// embedder (<see cref="ToolGrainsOptions.Embeddings"/>, cached), the reputation policy
-    /// (<c>Reputation</c>, <see cref="QualityPolicy"/> and
-    /// <see cref="ReputationStateOptions"/>; <c>UsageTracking</c> under it), usage tracking, and the
-    /// registration of the built-in usage pass-through at start, the resilient invoker's options
-    /// (<c>Invoker</c>, <see cref="ResilientInvokerOptions"/>) with its catalog cache, and analytics
-    /// (<c>Analytics</c>, <see cref="AnalyticsOptions"/>). Each is bound from its subsection of
-    /// <paramref name="toolGrainsSection"/> (the <c>ToolGrains</c> section); without one, defaults apply.
+    /// The options bound from <paramref name="toolGrainsSection"/> (the <c>ToolGrains</c> section; without one, defaults
+    /// apply), each with its validator (<see cref="ToolGrainsOptionsExtensions.AddToolGrainsOptions(IServiceCollection, IConfiguration?)"/>),
+    /// and the services the grains take: tool runner and built-in tools, buffer metrics, the embedder
+    /// (<see cref="ToolGrainsOptions.Embeddings"/>, cached), usage tracking and the failure export with the built-in
+    /// pass-throughs registered at start, and the resilient invoker's catalog cache.
     /// </summary>
     public static ISiloBuilder AddToolGrainsServices(this ISiloBuilder silo, IConfiguration? toolGrainsSection = null)
     {
-        var bufferSection = toolGrainsSection?.GetSection("Buffers");
-        var reputationSection = toolGrainsSection?.GetSection("Reputation");
-        var invokerSection = toolGrainsSection?.GetSection("Invoker");
-        var analyticsSection = toolGrainsSection?.GetSection("Analytics");
         var services = silo.Services;
+        services.AddToolGrainsOptions(toolGrainsSection);
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<ToolRunnerOptions>();
-        var buffers = services.AddOptions<BufferOptions>();
-        if (bufferSection is not null) buffers.Bind(bufferSection);
-        buffers.Validate(o => !o.Validate().Any(), "ToolGrains:Buffers is invalid").ValidateOnStart();
-        services.AddSingleton<IValidateOptions<BufferOptions>, BufferOptionsValidator>();
         // A recovery reminder shorter than Orleans' one-minute floor lowers the floor with it.
         services.AddOptions<ReminderOptions>().Configure<IOptions<BufferOptions>>((reminders, buffer) =>
         {
@@ -173,47 +163,15 @@ public static class SiloBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IBuiltinTool, JsonlFileWriterTool>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IBuiltinTool, LogBatchWriterTool>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IBuiltinTool, NoopTool>());
-        services.AddToolGrainsReputation(reputationSection);
-        var invoker = services.AddOptions<ResilientInvokerOptions>();
-        if (invokerSection is not null) invoker.Bind(invokerSection);
-        services.AddSingleton<IValidateOptions<ResilientInvokerOptions>>(new DelegateValidator<ResilientInvokerOptions>(o => o.Validate()));
-        invoker.ValidateOnStart();
+        services.AddToolGrainsReputation();
         services.TryAddSingleton<CatalogCache>();
         services.TryAddSingleton<ToolTelemetry>();
-        var analytics = services.AddOptions<AnalyticsOptions>();
-        if (analyticsSection is not null) analytics.Bind(analyticsSection);
-        services.AddSingleton<IValidateOptions<AnalyticsOptions>>(new DelegateValidator<AnalyticsOptions>(o => o.Validate()));
-        analytics.ValidateOnStart();
         return silo;
     }
 
-    private static void AddToolGrainsReputation(this IServiceCollection services, IConfiguration? reputationSection)
+    private static void AddToolGrainsReputation(this IServiceCollection services)
     {
-        var policy = services.AddOptions<QualityPolicy>();
-        var limits = services.AddOptions<ReputationStateOptions>();
-        var usage = services.AddOptions<UsageTrackingOptions>();
-        var breaker = services.AddOptions<BreakerPolicy>();
-        var competence = services.AddOptions<CompetencePolicy>();
-        if (reputationSection is not null)
-        {
-            policy.Bind(reputationSection);
-            limits.Bind(reputationSection);
-            usage.Bind(reputationSection.GetSection("UsageTracking"));
-            breaker.Bind(reputationSection.GetSection("Breaker"));
-            competence.Bind(reputationSection.GetSection("Competence"));
-        }
-        services.AddSingleton<IValidateOptions<BreakerPolicy>>(new DelegateValidator<BreakerPolicy>(o => o.Validate()));
-        breaker.ValidateOnStart();
-        services.AddSingleton<IValidateOptions<CompetencePolicy>>(new DelegateValidator<CompetencePolicy>(o => o.Validate()));
-        competence.ValidateOnStart();
-        policy.ValidateOnStart();
-        services.AddSingleton<IValidateOptions<QualityPolicy>>(new DelegateValidator<QualityPolicy>(p => Errors(p.Validate) is { } e ? [$"ToolGrains:Reputation: {e}"] : []));
-        services.AddSingleton<IValidateOptions<ReputationStateOptions>>(new DelegateValidator<ReputationStateOptions>(o => o.Validate()));
-        limits.ValidateOnStart();
-        services.AddSingleton<IValidateOptions<UsageTrackingOptions>>(new DelegateValidator<UsageTrackingOptions>(o => o.Validate()));
-        usage.ValidateOnStart();
         services.AddOptions<FailureExportOptions>();
-
         services.TryAddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp =>
         {
             var kind = sp.GetService<IOptions<ToolGrainsOptions>>()?.Value.Embeddings ?? EmbeddingKinds.MiniLm;
@@ -230,23 +188,8 @@ public static class SiloBuilderExtensions
         services.TryAddSingleton<FailureExport>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IBuiltinTool, ToolUsageUpdateTool>());
         // Always known as a builtin (a YAML may name it); it fails each call while ToolGrains:Qdrant:Url is unset.
-        services.AddOptions<QdrantFailureOptions>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IBuiltinTool, QdrantBatchUpdateTool>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, BuiltinToolRegistrar>();
-    }
-
-    /// <summary>The message of the exception <paramref name="validate"/> throws, or null when it passes.</summary>
-    private static string? Errors(Action validate)
-    {
-        try
-        {
-            validate();
-            return null;
-        }
-        catch (ArgumentException ex)
-        {
-            return ex.Message;
-        }
     }
 
     private static IPAddress FirstNonLoopbackAddress() =>
@@ -255,22 +198,4 @@ public static class SiloBuilderExtensions
             .SelectMany(n => n.GetIPProperties().UnicastAddresses)
             .Select(a => a.Address)
             .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? IPAddress.Loopback;
-
-    private sealed class DelegateValidator<T>(Func<T, IEnumerable<string>> validate) : IValidateOptions<T> where T : class
-    {
-        public ValidateOptionsResult Validate(string? name, T options)
-        {
-            var errors = validate(options).ToList();
-            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-        }
-    }
-
-    private sealed class BufferOptionsValidator : IValidateOptions<BufferOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, BufferOptions options)
-        {
-            var errors = options.Validate().ToList();
-            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-        }
-    }
 }

@@ -1,7 +1,5 @@
 using ToolGrains.Qdrant;
-using ToolGrains.Core.Reputation;
 using System.Net;
-using ToolGrains.Grains.Analytics;
 using ToolGrains.Grains.Security;
 using ToolGrains.Grains.Tools;
 
@@ -77,15 +75,6 @@ public sealed class ToolGrainsOptions
     /// <summary>Qdrant, the optional shared failure memory; unset <c>Url</c> writes nothing to Qdrant. Default: unset.</summary>
     public QdrantFailureOptions Qdrant { get; set; } = new();
 
-    /// <summary>The <c>Reputation</c> section as the reputation policy (demotions, recovery, deprecation thresholds,
-    /// similarity, half-life; each default on <see cref="QualityPolicy"/>), read here so that start-up checks refuse a bad value
-    /// with its key. The silo binds the same section into <c>IOptions&lt;QualityPolicy&gt;</c>.</summary>
-    public QualityPolicy Reputation { get; set; } = new();
-
-    /// <summary>Failure grouping and limits of analytics (<c>GET /api/analytics</c>, <c>toolgrains analytics</c>); each default on
-    /// <see cref="AnalyticsOptions"/>. Read here so that start-up checks refuse a bad value with its key.</summary>
-    public AnalyticsOptions Analytics { get; set; } = new();
-
     /// <summary>
     /// An admin key (as an <see cref="ApiKeys"/> entry with role admin): every HTTP request but <c>/health/*</c> and
     /// <c>/metrics</c> and every gateway call must then carry a key: header <c>X-Api-Key</c>, <c>Authorization:
@@ -143,84 +132,4 @@ public sealed class ToolGrainsOptions
     public string EffectiveSinkDir => Path.GetFullPath(SinkDir is { Length: > 0 } sink ? sink : Path.Combine(DataDir, "sinks"));
 
     public bool IsPostgres => string.Equals(Storage, "postgres", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>Every configuration error, each naming its key; empty when the options are usable.</summary>
-    public IEnumerable<string> Validate()
-    {
-        if (!string.Equals(Storage, "embedded", StringComparison.OrdinalIgnoreCase) && !IsPostgres)
-            yield return $"ToolGrains:Storage: unknown profile '{Storage}'; expected 'embedded' or 'postgres'.";
-        if (IsPostgres && string.IsNullOrWhiteSpace(ConnectionString))
-            yield return "ToolGrains:ConnectionString: required when ToolGrains:Storage is 'postgres' (e.g. Host=127.0.0.1;Port=5432;Database=toolgrains;Username=...;Password=...).";
-        foreach (var (key, port, allowZero) in new[] { ("SiloPort", SiloPort, false), ("GatewayPort", GatewayPort, false), ("HttpPort", HttpPort, true) })
-        {
-            if (port < (allowZero ? 0 : 1) || port > 65535)
-                yield return $"ToolGrains:{key}: {port} is not a TCP port (1..65535{(allowZero ? ", or 0 for none" : "")}).";
-        }
-        if (MaxToolProcesses < 1)
-            yield return $"ToolGrains:MaxToolProcesses: must be at least 1, not {MaxToolProcesses}.";
-        if (SiloPort == GatewayPort || (HttpPort != 0 && (HttpPort == SiloPort || HttpPort == GatewayPort)))
-            yield return $"ToolGrains:SiloPort, GatewayPort and HttpPort must differ ({SiloPort}, {GatewayPort}, {HttpPort}).";
-        if (AdvertisedIp is { Length: > 0 } ip && !IPAddress.TryParse(ip, out _))
-            yield return $"ToolGrains:AdvertisedIp: '{ip}' is not an IP address.";
-        if (string.IsNullOrWhiteSpace(ClusterId)) yield return "ToolGrains:ClusterId: must not be empty.";
-        if (string.IsNullOrWhiteSpace(ServiceId)) yield return "ToolGrains:ServiceId: must not be empty.";
-        if (!EmbeddingKinds.IsKnown(Embeddings))
-            yield return $"ToolGrains:Embeddings: unknown embedder '{Embeddings}'; expected 'minilm' or 'hashing'.";
-        if (Qdrant.Url is { Length: > 0 } qdrant && (!Uri.TryCreate(qdrant, UriKind.Absolute, out var qdrantUri) || qdrantUri.Scheme is not ("http" or "https")))
-            yield return $"ToolGrains:Qdrant:Url: '{qdrant}' is not an http(s) URL (the gRPC endpoint, e.g. http://127.0.0.1:6334).";
-        if (string.IsNullOrWhiteSpace(Qdrant.Collection))
-            yield return "ToolGrains:Qdrant:Collection: must not be empty.";
-        if (ReputationError() is { } reputation)
-            yield return $"ToolGrains:Reputation: {reputation}";
-        foreach (var error in Analytics.Validate()) yield return error;
-        // Never echo the key itself: start-up errors go to logs.
-        if (ApiKey is { Length: > 0 } apiKey && (apiKey.Length < MinApiKeyLength || apiKey.Any(char.IsWhiteSpace)))
-            yield return $"ToolGrains:ApiKey: must be at least {MinApiKeyLength} characters without whitespace (it is {apiKey.Length} long).";
-        for (var i = 0; i < ApiKeys.Count; i++)
-        {
-            var entry = ApiKeys[i];
-            if (entry.Key.Length < MinApiKeyLength || entry.Key.Any(char.IsWhiteSpace))
-                yield return $"ToolGrains:ApiKeys:{i}:Key: must be at least {MinApiKeyLength} characters without whitespace (it is {entry.Key.Length} long).";
-            if (ApiKeyRing.ParseRole(entry.Role) is null)
-                yield return $"ToolGrains:ApiKeys:{i}:Role: '{entry.Role}' is not a role; expected reader, caller or admin.";
-        }
-        if (ListenAddress is { Length: > 0 } listen && !IPAddress.TryParse(listen, out _))
-            yield return $"ToolGrains:ListenAddress: '{listen}' is not an IP address.";
-        else if (!IPAddress.IsLoopback(EffectiveListenAddress) && !AllApiKeys().Any() && !AllowAnonymous)
-            yield return $"ToolGrains:ListenAddress: the silo would listen on {EffectiveListenAddress}, reachable beyond this machine, without keys: "
-                + "set ToolGrains:ApiKeys:0:Key and ToolGrains:ApiKeys:0:Role (or ToolGrains:ApiKey), or ToolGrains:AllowAnonymous=true for a trusted network.";
-        foreach (var (i, dir) in SpecDirs.Select((d, i) => (i, d)))
-        {
-            if (string.IsNullOrWhiteSpace(dir) || !Directory.Exists(dir))
-                yield return $"ToolGrains:SpecDirs:{i}: '{dir}' is not an existing folder.";
-        }
-        foreach (var error in HttpTools.Validate()) yield return error;
-        if (TlsRequireClientCertificate && TlsCertificatePath is not { Length: > 0 })
-            yield return "ToolGrains:TlsRequireClientCertificate: needs ToolGrains:TlsCertificatePath (TLS on).";
-        if (OtlpEndpoint is { Length: > 0 } otlp && !Uri.TryCreate(otlp, UriKind.Absolute, out _))
-            yield return $"ToolGrains:OtlpEndpoint: '{otlp}' is not an absolute URI.";
-    }
-
-    private string? ReputationError()
-    {
-        try
-        {
-            Reputation.Validate();
-            return null;
-        }
-        catch (ArgumentException ex)
-        {
-            return ex.Message.Split('\n')[0];
-        }
-    }
-}
-
-/// <summary>The <c>ToolGrains:Embeddings</c> values.</summary>
-public static class EmbeddingKinds
-{
-    public const string MiniLm = "minilm";
-    public const string Hashing = "hashing";
-
-    public static bool IsKnown(string? kind) =>
-        string.Equals(kind, MiniLm, StringComparison.OrdinalIgnoreCase) || string.Equals(kind, Hashing, StringComparison.OrdinalIgnoreCase);
 }

@@ -44,15 +44,4 @@ public sealed class BreakerPolicy
     }
 
     /// <summary>What is wrong with the values, for start-up validation; empty when none.</summary>
-    public IEnumerable<string> Validate()
-    {
-        if (WindowSize < 1) yield return $"ToolGrains:Reputation:Breaker:WindowSize must be at least 1, not {WindowSize}.";
-        if (MinimumCalls < 1) yield return $"ToolGrains:Reputation:Breaker:MinimumCalls must be at least 1, not {MinimumCalls}.";
-        if (!(FailureRateThreshold is > 0 and <= 1)) yield return $"ToolGrains:Reputation:Breaker:FailureRateThreshold must be in (0, 1], not {FailureRateThreshold}.";
-        if (ConsecutiveFailures < 1) yield return $"ToolGrains:Reputation:Breaker:ConsecutiveFailures must be at least 1, not {ConsecutiveFailures}.";
-        if (BaseCooldown < TimeSpan.Zero) yield return $"ToolGrains:Reputation:Breaker:BaseCooldown must not be negative, not {BaseCooldown}.";
-        if (!(CooldownMultiplier >= 1)) yield return $"ToolGrains:Reputation:Breaker:CooldownMultiplier must be at least 1, not {CooldownMultiplier}.";
-        if (MaxCooldown < BaseCooldown) yield return $"ToolGrains:Reputation:Breaker:MaxCooldown must be at least BaseCooldown, not {MaxCooldown}.";
-        if (MaxRetryAfter < TimeSpan.Zero) yield return $"ToolGrains:Reputation:Breaker:MaxRetryAfter must not be negative, not {MaxRetryAfter}.";
-    }
 }

@@ -40,13 +40,4 @@ public sealed class CompetencePolicy
     }
 
     /// <summary>What is wrong with the values, for start-up validation; empty when none.</summary>
-    public IEnumerable<string> Validate()
-    {
-        if (!(ToolPriorStrength > 0)) yield return $"ToolGrains:Reputation:Competence:ToolPriorStrength must be positive, not {ToolPriorStrength}.";
-        if (!(KindPriorStrength > 0)) yield return $"ToolGrains:Reputation:Competence:KindPriorStrength must be positive, not {KindPriorStrength}.";
-        if (!(JoinThreshold is >= -1 and <= 1)) yield return $"ToolGrains:Reputation:Competence:JoinThreshold must be a cosine in -1..1, not {JoinThreshold}.";
-        if (!(SimilarityThreshold >= -1 && SimilarityThreshold <= JoinThreshold)) yield return $"ToolGrains:Reputation:Competence:SimilarityThreshold must be a cosine no higher than JoinThreshold, not {SimilarityThreshold}.";
-        if (HalfLife < TimeSpan.Zero) yield return $"ToolGrains:Reputation:Competence:HalfLife must not be negative, not {HalfLife}.";
-        if (MaxKinds < 1) yield return $"ToolGrains:Reputation:Competence:MaxKinds must be at least 1, not {MaxKinds}.";
-    }
 }

@@ -112,33 +112,5 @@ public sealed record QualityPolicy
         return Math.Pow(2, -(age / FailureHalfLife));
     }
 
-    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> when a value makes no sense; hosts call it at start-up.</summary>
-    public void Validate()
-    {
-        InRange(LowDemotion, nameof(LowDemotion));
-        InRange(MediumDemotion, nameof(MediumDemotion));
-        InRange(HighDemotion, nameof(HighDemotion));
-        InRange(QualityFloor, nameof(QualityFloor));
-        InRange(RecoveryGain, nameof(RecoveryGain));
-        InRange(DeprecationQuality, nameof(DeprecationQuality));
-        ArgumentOutOfRangeException.ThrowIfNegative(DeprecationFailureCount);
-        if (SimilarityThreshold is < -1 or > 1 || double.IsNaN(SimilarityThreshold))
-            throw new ArgumentOutOfRangeException(nameof(SimilarityThreshold), SimilarityThreshold, "A cosine threshold lies in -1..1.");
-        if (PatternJoinThreshold is < -1 or > 1 || double.IsNaN(PatternJoinThreshold))
-            throw new ArgumentOutOfRangeException(nameof(PatternJoinThreshold), PatternJoinThreshold, "A cosine threshold lies in -1..1.");
-        InRange(SimilarFailureDemotion, nameof(SimilarFailureDemotion), max: 2);
-        InRange(RepeatedFailureDemotion, nameof(RepeatedFailureDemotion), max: 2);
-        InRange(MaxRepeatedFailureDemotion, nameof(MaxRepeatedFailureDemotion), max: 2);
-        ArgumentOutOfRangeException.ThrowIfLessThan(FailureHalfLife, TimeSpan.Zero, nameof(FailureHalfLife));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxFailurePatterns, 1);
-        ArgumentOutOfRangeException.ThrowIfNegative(MaxRecentFailures);
-    }
-
-    private static void InRange(double value, string name, double max = 1)
-    {
-        if (double.IsNaN(value) || value < 0 || value > max)
-            throw new ArgumentOutOfRangeException(name, value, $"Expected 0..{max}.");
-    }
-
     private static double Round(double quality) => Math.Round(quality, 6, MidpointRounding.AwayFromZero);
 }

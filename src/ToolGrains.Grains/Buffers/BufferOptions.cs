@@ -29,42 +29,4 @@ public sealed class BufferOptions
 
     /// <summary>How long a deactivating buffer tries to deliver its last batch. Default: 5 s.</summary>
     public TimeSpan DeactivationFlushTimeout { get; set; } = TimeSpan.FromSeconds(5);
-
-    public IEnumerable<string> Validate()
-    {
-        if (MaxBufferedItems < 1) yield return "ToolGrains:Buffers:MaxBufferedItems must be at least 1.";
-        if (MaxItemBytes < 16) yield return "ToolGrains:Buffers:MaxItemBytes must be at least 16.";
-        if (DefaultMaxSize is < 1 or > BufferRules.MaxMaxSize) yield return $"ToolGrains:Buffers:DefaultMaxSize must be 1..{BufferRules.MaxMaxSize}.";
-        if (!(DefaultFlushIntervalSeconds > 0) || !double.IsFinite(DefaultFlushIntervalSeconds)) yield return "ToolGrains:Buffers:DefaultFlushIntervalSeconds must be a positive number.";
-        if (RecoveryReminderPeriod <= TimeSpan.Zero) yield return "ToolGrains:Buffers:RecoveryReminderPeriod must be positive.";
-        if (RetryInitialDelay <= TimeSpan.Zero || RetryMaxDelay < RetryInitialDelay) yield return "ToolGrains:Buffers:RetryInitialDelay must be positive and at most RetryMaxDelay.";
-    }
-}
-
-/// <summary>Validation rules shared by the typed grain API and the JSON protocol.</summary>
-public static class BufferRules
-{
-    public const int MaxMaxSize = 100_000;
-    public const double MaxFlushIntervalSeconds = 86_400;
-    public const int MaxBufferIdLength = 256;
-
-    public static void ValidateBufferId([System.Diagnostics.CodeAnalysis.NotNull] string? bufferId)
-    {
-        if (string.IsNullOrWhiteSpace(bufferId))
-            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'buffer_id' is required and must be a non-empty string.", "buffer_id");
-        if (bufferId.Length > MaxBufferIdLength || bufferId.Any(char.IsControl))
-            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'buffer_id' must be at most {MaxBufferIdLength} characters without control characters.", "buffer_id");
-    }
-
-    public static void Validate(BufferSettingsUpdate settings)
-    {
-        if (settings.MaxSize is { } m && (m < 1 || m > MaxMaxSize))
-            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'max_size' must be from 1 to {MaxMaxSize}, not {m}.", "max_size");
-        if (settings.FlushIntervalSeconds is { } f && (!double.IsFinite(f) || f <= 0 || f > MaxFlushIntervalSeconds))
-            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'flush_interval_seconds' must be greater than 0 and at most {MaxFlushIntervalSeconds}.", "flush_interval_seconds");
-        if (settings.Strategy is { } s && !Enum.IsDefined(s))
-            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'strategy' {(int)s} is not batched, immediate or manual.", "strategy");
-        if (settings.PassThroughTool is { } t && string.IsNullOrWhiteSpace(t))
-            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'pass_through_tool' must be a non-empty tool id.", "pass_through_tool");
-    }
 }

@@ -8,13 +8,4 @@ public sealed class HttpToolOptions
     /// Link-local and cloud metadata addresses are refused even when listed. Default: empty, any other host.
     /// </summary>
     public List<string> AllowedHosts { get; set; } = [];
-
-    public IEnumerable<string> Validate()
-    {
-        for (var i = 0; i < AllowedHosts.Count; i++)
-        {
-            if (string.IsNullOrWhiteSpace(AllowedHosts[i]) || AllowedHosts[i].Contains('/') || AllowedHosts[i].Contains(':') && !System.Net.IPAddress.TryParse(AllowedHosts[i], out _))
-                yield return $"ToolGrains:HttpTools:AllowedHosts:{i}: '{AllowedHosts[i]}' is not a host name or IP address.";
-        }
-    }
 }

@@ -70,17 +70,6 @@ public sealed class QualityPolicyTests
         Assert.Equal((20, 0.3), (Policy.DeprecationFailureCount, Policy.DeprecationQuality));
         Assert.Equal((0.3, 0.05, 0.10), (Policy.SimilarFailureDemotion, Policy.RepeatedFailureDemotion, Policy.MaxRepeatedFailureDemotion));
         Assert.Equal((TimeSpan.FromDays(7), 64, 20), (Policy.FailureHalfLife, Policy.MaxFailurePatterns, Policy.MaxRecentFailures));
-        Policy.Validate();
-    }
-
-    [Fact]
-    public void Validate_refuses_nonsense()
-    {
-        Assert.Throws<ArgumentOutOfRangeException>(() => (Policy with { HighDemotion = -0.1 }).Validate());
-        Assert.Throws<ArgumentOutOfRangeException>(() => (Policy with { SimilarityThreshold = 1.5 }).Validate());
-        Assert.Throws<ArgumentOutOfRangeException>(() => (Policy with { MaxFailurePatterns = 0 }).Validate());
-        Assert.Throws<ArgumentOutOfRangeException>(() => (Policy with { FailureHalfLife = TimeSpan.FromDays(-1) }).Validate());
-        Assert.Throws<ArgumentOutOfRangeException>(() => (Policy with { DeprecationQuality = double.NaN }).Validate());
     }
 }
 

@@ -1,4 +1,6 @@
+using ToolGrains.Grains.Analytics;
 using ToolGrains.Hosting;
+using ToolGrains.Hosting.Validation;
 using ToolGrains.Tests.Infrastructure;
 
 namespace ToolGrains.Tests.Analytics;
@@ -11,23 +13,22 @@ public sealed class AnalyticsOptionsTests
     [InlineData(0.6, 0, "ToolGrains:Analytics:MaxScenarioGroups")]
     public void Analytics_options_out_of_range_are_refused_with_their_key(double similarity, int groups, string key)
     {
-        var options = new ToolGrainsOptions();
-        options.Analytics.GroupSimilarity = similarity;
-        options.Analytics.MaxScenarioGroups = groups;
-        Assert.Contains(options.Validate(), e => e.StartsWith(key, StringComparison.Ordinal));
+        var result = new AnalyticsOptionsValidator().Validate(null, new AnalyticsOptions { GroupSimilarity = similarity, MaxScenarioGroups = groups });
+        Assert.Contains(result.Failures ?? [], e => e.StartsWith(key, StringComparison.Ordinal));
     }
 
     [Fact]
     public void Analytics_API_key_too_short_or_with_spaces_is_refused_without_echoing_it()
     {
+        var validator = new ToolGrainsOptionsValidator();
         foreach (var key in new[] { "short-secret", "has a space in the middle!" })
         {
-            var error = Assert.Single(new ToolGrainsOptions { ApiKey = key }.Validate());
+            var error = Assert.Single(validator.Validate(null, new ToolGrainsOptions { ApiKey = key }).Failures ?? []);
             Assert.StartsWith("ToolGrains:ApiKey", error, StringComparison.Ordinal);
             Assert.DoesNotContain(key, error);
         }
-        Assert.Empty(new ToolGrainsOptions { ApiKey = "a-long-enough-key-0123" }.Validate());
-        Assert.Empty(new ToolGrainsOptions().Validate());
+        Assert.True(validator.Validate(null, new ToolGrainsOptions { ApiKey = "a-long-enough-key-0123" }).Succeeded);
+        Assert.True(validator.Validate(null, new ToolGrainsOptions()).Succeeded);
     }
 }
 

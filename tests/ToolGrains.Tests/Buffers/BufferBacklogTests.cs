@@ -3,10 +3,7 @@ using ToolGrains.Tests.Infrastructure;
 namespace ToolGrains.Tests.Buffers;
 
 /// <summary>A cluster whose buffers may hold a backlog of 20,000 items.</summary>
-public sealed class BacklogClusterFixture : ClusterFixture
-{
-    protected override int BufferLimit => 20_000;
-}
+public sealed class BacklogClusterFixture() : ClusterFixture(20_000);
 
 public sealed class BufferBacklogTests(BacklogClusterFixture fixture) : IClassFixture<BacklogClusterFixture>
 {

@@ -1,11 +1,8 @@
 using System.Text.Json;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
-using Orleans.TestingHost;
+using Orleans.Hosting;
 using ToolGrains.Core.Reputation;
 using ToolGrains.Grains.Tools;
-using ToolGrains.Hosting;
 using ToolGrains.Tests.Infrastructure;
 
 namespace ToolGrains.Tests.Invocation;
@@ -15,53 +12,16 @@ namespace ToolGrains.Tests.Invocation;
 /// tests move one second per call (so breaker cool-downs are counted in calls), short breaker cool-downs (1 s doubling
 /// to at most 4 s) and a built-in <c>health_oracle</c> tool that refuses the input kinds its settings name.
 /// </summary>
-public sealed class HealthClusterFixture : IAsyncLifetime
+public sealed class HealthClusterFixture() : ToolGrainsClusterFixture("health", new DateTimeOffset(2026, 6, 1, 12, 0, 0, TimeSpan.Zero))
 {
-    private InProcessTestCluster? _cluster;
-
-    public string DataDir { get; } = Repo.NewTempDir("health");
-    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 6, 1, 12, 0, 0, TimeSpan.Zero));
-    public IClusterClient Client => _cluster!.Client;
-
-    public async Task InitializeAsync()
+    protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>
     {
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.Options.ServiceId = "health-" + Guid.NewGuid().ToString("N")[..8];
-        var dataDir = DataDir;
-        var clock = Clock;
-        var section = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["ToolGrains:Reputation:Breaker:BaseCooldown"] = "00:00:01",
-                ["ToolGrains:Reputation:Breaker:MaxCooldown"] = "00:00:04",
-                ["ToolGrains:Reputation:Breaker:ConsecutiveFailures"] = "3",
-            })
-            .Build().GetSection("ToolGrains");
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.UseToolGrainsStorage(new ToolGrainsOptions { DataDir = dataDir });
-            silo.Services.AddKeyedSingleton<TimeProvider>(ReputationClock.Key, clock);
-            silo.Services.AddSingleton<IBuiltinTool, HealthOracleTool>();
-            silo.AddToolGrainsServices(section);
-        });
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
-    }
+        ["Reputation:Breaker:BaseCooldown"] = "00:00:01",
+        ["Reputation:Breaker:MaxCooldown"] = "00:00:04",
+        ["Reputation:Breaker:ConsecutiveFailures"] = "3",
+    };
 
-    public async Task DisposeAsync()
-    {
-        if (_cluster is not null) await _cluster.DisposeAsync();
-    }
-
-    public IToolReputationGrain Tool(string id) => Client.GetGrain<IToolReputationGrain>(id);
-
-    public async Task<JsonElement> CallAsync(string tool, object request)
-    {
-        var response = await Client.GetGrain<IProtocolGrain>(0).CallAsync(tool, request as string ?? JsonSerializer.Serialize(request));
-        return JsonDocument.Parse(response.Json).RootElement;
-    }
-
-    public Task RegisterAsync(ToolDescriptor descriptor) => Client.GetGrain<IToolCatalogGrain>("default").RegisterAsync(descriptor);
+    protected override void ConfigureSilo(ISiloBuilder silo) => silo.Services.AddSingleton<IBuiltinTool, HealthOracleTool>();
 
     /// <summary>A <c>health_oracle</c> tool that refuses (permanently) inputs whose <c>format</c> is in <paramref name="failsOn"/>.</summary>
     public Task RegisterOracleAsync(string id, string description, string tag, double quality = 0.9, params string[] failsOn) =>

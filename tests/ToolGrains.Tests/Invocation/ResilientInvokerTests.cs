@@ -115,7 +115,7 @@ public sealed class ResilientInvokerTests(InvokerClusterFixture fixture)
         Assert.Contains(result.Attempts, a => a.Error!.Contains("not JSON"));
 
         // The same through the protocol: success false, every attempt, no error.
-        var response = await fixture.CallAsync("resilient_tool_call", new { scenario = "summarize a document", input_data = new { }, tags = new[] { tag } });
+        var response = await fixture.CallProtocolAsync("resilient_tool_call", new { scenario = "summarize a document", input_data = new { }, tags = new[] { tag } });
         Assert.Null(response.Error);
         var json = JsonDocument.Parse(response.Json).RootElement;
         Assert.False(json.GetProperty("success").GetBoolean());
@@ -146,7 +146,7 @@ public sealed class ResilientInvokerTests(InvokerClusterFixture fixture)
         Assert.Equal(ErrorCodes.NoCandidates, ex.Code);
         Assert.Equal("tags", ex.Field);
 
-        var response = await fixture.CallAsync("resilient_tool_call", new { scenario = "x", input_data = new { }, tags = new[] { "no-such-tag" } });
+        var response = await fixture.CallProtocolAsync("resilient_tool_call", new { scenario = "x", input_data = new { }, tags = new[] { "no-such-tag" } });
         Assert.Equal(ErrorCodes.NoCandidates, response.Error?.Code);
         Assert.Contains("\"no_candidates\"", response.Json);
     }
@@ -161,7 +161,7 @@ public sealed class ResilientInvokerTests(InvokerClusterFixture fixture)
     [InlineData("""{"scenario":"x","input_data":{},"tags":[],"deadline_seconds":-1}""", "deadline_seconds")]
     public async Task Invalid_requests_name_the_field(string request, string field)
     {
-        var response = await fixture.CallAsync("resilient_tool_call", request);
+        var response = await fixture.CallProtocolAsync("resilient_tool_call", request);
         Assert.Equal(ErrorCodes.InvalidRequest, response.Error?.Code);
         Assert.Equal(field, response.Error!.Field);
     }

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Hosting;
-using Orleans.TestingHost;
 using Qdrant.Client;
 using ToolGrains.Grains.Tools;
 using ToolGrains.Hosting;
@@ -86,40 +85,44 @@ public sealed class QdrantFailureTests(ITestOutputHelper output)
     [Fact]
     public async Task With_export_on_a_marked_failure_goes_to_the_export_buffer_as_a_point_ready_item()
     {
-        const string sink = "export_sink";
-        var dataDir = Repo.NewTempDir("export");
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) =>
+        const string sink = ExportCluster.Sink;
+        var cluster = new ExportCluster();
+        await cluster.InitializeAsync();
+        try
         {
-            silo.UseToolGrainsStorage(new ToolGrainsOptions { DataDir = dataDir });
-            silo.Services.Configure<ToolGrainsOptions>(o => o.Embeddings = EmbeddingKinds.Hashing);
-            silo.AddToolGrainsServices();
-            silo.Services.AddSingleton<IBuiltinTool, ControllableTool>();
-            // The export buffer hands its batches to a test tool standing in for qdrant_batch_update.
-            silo.Services.Configure<FailureExportOptions>(o => { o.Enabled = true; o.PassThroughTool = sink; o.MaxSize = 2; });
-        });
-        await using var cluster = builder.Build();
-        await cluster.DeployAsync();
-        var protocol = cluster.Client.GetGrain<IProtocolGrain>(0);
-        async Task Ok(string tool, object request)
-        {
-            var response = await protocol.CallAsync(tool, JsonSerializer.Serialize(request));
-            Assert.True(response.Error is null, response.Json);
-        }
-        await Ok("register_tool", new { id = sink, description = "test sink", builtin = "test_controllable" });
-        await Ok("register_tool", new { id = "exported", description = "Analyzes code", quality = 0.9, builtin = "log_batch_writer" });
-        await Ok("mark_tool_failure", new { tool_id = "exported", scenario = "analyze javascript code", error_message = "boom", severity = "high" });
-        await Ok("mark_tool_failure", new { tool_id = "exported", scenario = "parse JSON data", severity = "low" });
+            await cluster.CallOkAsync("register_tool", new { id = sink, description = "test sink", builtin = "test_controllable" });
+            await cluster.CallOkAsync("register_tool", new { id = "exported", description = "Analyzes code", quality = 0.9, builtin = "log_batch_writer" });
+            await cluster.CallOkAsync("mark_tool_failure", new { tool_id = "exported", scenario = "analyze javascript code", error_message = "boom", severity = "high" });
+            await cluster.CallOkAsync("mark_tool_failure", new { tool_id = "exported", scenario = "parse JSON data", severity = "low" });
 
-        var delivered = ControllableTool.For(sink).Delivered;
-        Assert.True(await Repo.WaitUntilAsync(() => Task.FromResult(!delivered.IsEmpty), TimeSpan.FromSeconds(30)));
-        var (batchId, items) = Assert.Single(delivered);
-        Assert.StartsWith("qdrant_failures:", batchId);
-        var failures = items.Select(i => JsonSerializer.Deserialize<FailureItem>(i, FailureItem.Json)!).ToList();
-        Assert.Equal(["analyze javascript code", "parse JSON data"], failures.Select(f => f.Scenario));
-        Assert.All(failures, f => Assert.Equal("exported", f.ToolId));
-        Assert.Equal(["high", "low"], failures.Select(f => f.Severity));
-        Assert.Equal(384, failures[0].Vector.Length);
-        Assert.Equal("exported", QdrantFailurePoints.ToPoint(failures[0]).Payload["tool_id"].StringValue);
+            var delivered = ControllableTool.For(sink).Delivered;
+            Assert.True(await Repo.WaitUntilAsync(() => Task.FromResult(!delivered.IsEmpty), TimeSpan.FromSeconds(30)));
+            var (batchId, items) = Assert.Single(delivered);
+            Assert.StartsWith("qdrant_failures:", batchId);
+            var failures = items.Select(i => JsonSerializer.Deserialize<FailureItem>(i, FailureItem.Json)!).ToList();
+            Assert.Equal(["analyze javascript code", "parse JSON data"], failures.Select(f => f.Scenario));
+            Assert.All(failures, f => Assert.Equal("exported", f.ToolId));
+            Assert.Equal(["high", "low"], failures.Select(f => f.Severity));
+            Assert.Equal(384, failures[0].Vector.Length);
+            Assert.Equal("exported", QdrantFailurePoints.ToPoint(failures[0]).Payload["tool_id"].StringValue);
+        }
+        finally
+        {
+            await cluster.DisposeAsync();
+        }
+    }
+
+    /// <summary>Failure export on, its buffer handing batches to a test tool standing in for <c>qdrant_batch_update</c>.</summary>
+    private sealed class ExportCluster() : ToolGrainsClusterFixture("export")
+    {
+        public const string Sink = "export_sink";
+
+        protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string> { ["Embeddings"] = "hashing" };
+
+        protected override void ConfigureSilo(ISiloBuilder silo)
+        {
+            silo.Services.AddSingleton<IBuiltinTool, ControllableTool>();
+            silo.Services.Configure<FailureExportOptions>(o => { o.Enabled = true; o.PassThroughTool = Sink; o.MaxSize = 2; });
+        }
     }
 }

@@ -1,24 +1,29 @@
 using System.Net;
 using System.Net.Sockets;
-using Npgsql;
+using Microsoft.Extensions.Configuration;
+using ToolGrains.Hosting.Validation;
 
 namespace ToolGrains.Hosting;
 
 /// <summary>
-/// Checks a silo makes before it starts, so a bad configuration stops it with one line naming the key
-/// instead of a stack trace or a silo that half starts.
+/// What a silo checks before it starts, so a bad configuration stops it with one line per problem naming the key
+/// instead of a stack trace or a silo that half starts: every options class through its validator (as the host
+/// checks them again on start), then what only the machine can answer: the ports are free, the TLS certificate
+/// reads, the embedded profile's data folder is writable.
 /// </summary>
-public static class StartupChecks
+public static class StartupProbes
 {
-    public static IReadOnlyList<string> Run(ToolGrainsOptions options)
+    public static IReadOnlyList<string> Run(IConfiguration configuration)
     {
-        var errors = options.Validate().ToList();
+        var errors = configuration.ToolGrainsOptionsErrors();
         if (errors.Count > 0) return errors;
 
+        var options = configuration.GetSection(ToolGrainsOptions.SectionName).Get<ToolGrainsOptions>() ?? new ToolGrainsOptions();
+        var problems = new List<string>();
         foreach (var (key, port) in new[] { ("SiloPort", options.SiloPort), ("GatewayPort", options.GatewayPort), ("HttpPort", options.HttpPort) })
         {
             if (port != 0 && !PortIsFree(port))
-                errors.Add($"ToolGrains:{key}: port {port} is already in use.");
+                problems.Add($"ToolGrains:{key}: port {port} is already in use.");
         }
         if (options.TlsCertificatePath is { Length: > 0 } certificate)
         {
@@ -28,7 +33,7 @@ public static class StartupChecks
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
             {
-                errors.Add($"ToolGrains:TlsCertificatePath: '{certificate}' is not a readable PKCS#12 certificate: {ex.Message}");
+                problems.Add($"ToolGrains:TlsCertificatePath: '{certificate}' is not a readable PKCS#12 certificate: {ex.Message}");
             }
         }
         if (!options.IsPostgres)
@@ -43,21 +48,10 @@ public static class StartupChecks
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
             {
-                errors.Add($"ToolGrains:DataDir: '{options.DataDir}' cannot be written: {ex.Message}");
+                problems.Add($"ToolGrains:DataDir: '{options.DataDir}' cannot be written: {ex.Message}");
             }
         }
-        else
-        {
-            try
-            {
-                _ = new NpgsqlConnectionStringBuilder(options.ConnectionString);
-            }
-            catch (Exception ex) when (ex is ArgumentException or FormatException or KeyNotFoundException)
-            {
-                errors.Add($"ToolGrains:ConnectionString: not a valid Npgsql connection string: {ex.Message}");
-            }
-        }
-        return errors;
+        return problems;
     }
 
     private static bool PortIsFree(int port)

@@ -1,0 +1,9 @@
+namespace ToolGrains;
+
+/// <summary>The client's side of ToolGrains security.</summary>
+public sealed class ToolGrainsClientOptions
+{
+    /// <summary>The API key sent with every call (<c>ToolGrains:ApiKeys</c> on the silos). Default: none, for a
+    /// cluster without keys.</summary>
+    public string? ApiKey { get; set; }
+}

@@ -1,0 +1,29 @@
+namespace ToolGrains.Grains.Buffers;
+
+/// <summary>Validation rules shared by the typed grain API and the JSON protocol.</summary>
+public static class BufferRules
+{
+    public const int MaxMaxSize = 100_000;
+    public const double MaxFlushIntervalSeconds = 86_400;
+    public const int MaxBufferIdLength = 256;
+
+    public static void ValidateBufferId([System.Diagnostics.CodeAnalysis.NotNull] string? bufferId)
+    {
+        if (string.IsNullOrWhiteSpace(bufferId))
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'buffer_id' is required and must be a non-empty string.", "buffer_id");
+        if (bufferId.Length > MaxBufferIdLength || bufferId.Any(char.IsControl))
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'buffer_id' must be at most {MaxBufferIdLength} characters without control characters.", "buffer_id");
+    }
+
+    public static void Validate(BufferSettingsUpdate settings)
+    {
+        if (settings.MaxSize is { } m && (m < 1 || m > MaxMaxSize))
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'max_size' must be from 1 to {MaxMaxSize}, not {m}.", "max_size");
+        if (settings.FlushIntervalSeconds is { } f && (!double.IsFinite(f) || f <= 0 || f > MaxFlushIntervalSeconds))
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'flush_interval_seconds' must be greater than 0 and at most {MaxFlushIntervalSeconds}.", "flush_interval_seconds");
+        if (settings.Strategy is { } s && !Enum.IsDefined(s))
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'strategy' {(int)s} is not batched, immediate or manual.", "strategy");
+        if (settings.PassThroughTool is { } t && string.IsNullOrWhiteSpace(t))
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'pass_through_tool' must be a non-empty tool id.", "pass_through_tool");
+    }
+}

@@ -1,0 +1,58 @@
+using ToolGrains.Grains.Buffers;
+
+namespace ToolGrains.Tests.Buffers;
+
+/// <summary>The buffer settings rules on typed values, without a cluster: the protocol tests keep only what JSON adds.</summary>
+public sealed class BufferRulesTests
+{
+    public static TheoryData<BufferSettingsUpdate, string> BadSettings => new()
+    {
+        { new(MaxSize: 0), "max_size" },
+        { new(MaxSize: -3), "max_size" },
+        { new(MaxSize: BufferRules.MaxMaxSize + 1), "max_size" },
+        { new(FlushIntervalSeconds: 0), "flush_interval_seconds" },
+        { new(FlushIntervalSeconds: -1), "flush_interval_seconds" },
+        { new(FlushIntervalSeconds: double.PositiveInfinity), "flush_interval_seconds" },
+        { new(FlushIntervalSeconds: double.NaN), "flush_interval_seconds" },
+        { new(FlushIntervalSeconds: BufferRules.MaxFlushIntervalSeconds + 1), "flush_interval_seconds" },
+        { new(Strategy: (BufferStrategy)42), "strategy" },
+        { new(PassThroughTool: " "), "pass_through_tool" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadSettings))]
+    public void Settings_out_of_range_are_refused_naming_the_field(BufferSettingsUpdate settings, string field)
+    {
+        var error = Assert.Throws<ToolGrainsException>(() => BufferRules.Validate(settings));
+        Assert.Equal(ErrorCodes.InvalidRequest, error.Code);
+        Assert.Equal(field, error.Field);
+    }
+
+    [Fact]
+    public void Settings_at_the_limits_and_unset_ones_pass()
+    {
+        BufferRules.Validate(new BufferSettingsUpdate());
+        BufferRules.Validate(new BufferSettingsUpdate(BufferStrategy.Batched, 1, 0.001, "sink"));
+        BufferRules.Validate(new BufferSettingsUpdate(BufferStrategy.Manual, BufferRules.MaxMaxSize, BufferRules.MaxFlushIntervalSeconds));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData("line\nbreak")]
+    [InlineData("tab\tinside")]
+    public void A_missing_or_unprintable_buffer_id_is_refused(string? bufferId)
+    {
+        var error = Assert.Throws<ToolGrainsException>(() => BufferRules.ValidateBufferId(bufferId));
+        Assert.Equal(("invalid_request", "buffer_id"), (error.Code, error.Field));
+    }
+
+    [Fact]
+    public void A_buffer_id_may_be_as_long_as_the_limit_and_no_longer()
+    {
+        BufferRules.ValidateBufferId(new string('b', BufferRules.MaxBufferIdLength));
+        var error = Assert.Throws<ToolGrainsException>(() => BufferRules.ValidateBufferId(new string('b', BufferRules.MaxBufferIdLength + 1)));
+        Assert.Equal("buffer_id", error.Field);
+    }
+}
