@@ -103,7 +103,7 @@ internal static class CliApp
                     var body = Prepare(line);
                     response = await ClusterConnection.RetryTransientAsync(() => protocol.CallAsync(name, body), ct);
                 }
-                catch (CliException ex)
+                catch (ToolGrainsException ex)
                 {
                     response = ErrorResponse(ex.Code, ex.Message, ex.Field);
                 }
@@ -234,7 +234,7 @@ internal static class CliApp
                         fields["base_directory"] = Path.GetDirectoryName(file);
                         response = await protocol.CallAsync("register_tool", fields.ToJsonString());
                     }
-                    catch (ProtocolException ex)
+                    catch (ToolGrainsException ex)
                     {
                         response = ErrorResponse(ex.Code, ex.Message, ex.Field);
                     }
@@ -355,7 +355,7 @@ internal static class CliApp
         {
             JsonElement inputData;
             try { inputData = JsonDocument.Parse(parse.GetValue(input)!).RootElement; }
-            catch (JsonException ex) { throw new CliException(ErrorCodes.InvalidRequest, $"--input is not JSON: {ex.Message}", "input_data"); }
+            catch (JsonException ex) { throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"--input is not JSON: {ex.Message}", "input_data"); }
             var request = JsonSerializer.Serialize(new
             {
                 scenario = parse.GetValue(scenario),
@@ -374,11 +374,11 @@ internal static class CliApp
     {
         if (file is not null)
         {
-            if (!file.Exists) throw new CliException(ErrorCodes.FileNotFound, $"Input file '{file.FullName}' does not exist.", "input");
+            if (!file.Exists) throw new ToolGrainsException(ErrorCodes.FileNotFound, $"Input file '{file.FullName}' does not exist.", "input");
             return await File.ReadAllTextAsync(file.FullName, ct);
         }
         if (!Console.IsInputRedirected)
-            throw new CliException(ErrorCodes.InvalidRequest, "No request: pipe JSON to stdin or pass --input FILE.", "input");
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "No request: pipe JSON to stdin or pass --input FILE.", "input");
         return await Console.In.ReadToEndAsync(ct);
     }
 
@@ -401,10 +401,6 @@ internal static class CliApp
             using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
             await host.StopAsync(stop.Token);
             return result;
-        }
-        catch (CliException ex)
-        {
-            return output.Error(ex.Code, ex.Message, ex.Field);
         }
         catch (ToolGrainsException ex)
         {

@@ -74,7 +74,7 @@ internal static class DemoCommand
             {
                 operation = "write", buffer_id = bufferId, data = new { n = i }, max_size = 5, flush_interval_seconds = 60.0, pass_through_tool = "demo_log_sink",
             }));
-            if (write.Error is { } error) throw new CliException(error.Code, error.Message, error.Field);
+            if (write.Error is { } error) throw new ToolGrainsException(error.Code, error.Message, error.Field);
             if (JsonDocument.Parse(write.Json).RootElement.GetProperty("flushed").GetBoolean()) flushes++;
         }
         var flush = JsonDocument.Parse((await protocol.CallAsync("buffer", JsonSerializer.Serialize(new { operation = "flush", buffer_id = bufferId }))).Json).RootElement;

@@ -92,7 +92,7 @@ internal static class SiloHostExtensions
             using var reader = new StreamReader(request.Body);
             var body = await reader.ReadToEndAsync();
             var response = await grains.GetGrain<ToolGrains.IProtocolGrain>(0).CallAsync(tool, body);
-            return Results.Text(response.Json, "application/json", statusCode: response.Error is null ? 200 : HttpStatus(response.Error.Code));
+            return Results.Text(response.Json, "application/json", statusCode: response.Error is null ? 200 : ToolGrains.ErrorCodes.HttpStatus(response.Error.Code));
         });
         app.MapGet("/api/analytics", async (IGrainFactory grains) =>
             Results.Text(await grains.GetGrain<ToolGrains.IAnalyticsGrain>(0).GetReportJsonAsync(), "application/json"));
@@ -111,18 +111,4 @@ internal static class SiloHostExtensions
         stream.CopyTo(copy);
         return copy.ToArray();
     });
-
-    private static int HttpStatus(string code) => code switch
-    {
-        ToolGrains.ErrorCodes.Unauthorized => 401,
-        ToolGrains.ErrorCodes.Forbidden => 403,
-        ToolGrains.ErrorCodes.ToolFailed or ToolGrains.ErrorCodes.FlushFailed => 502,
-        ToolGrains.ErrorCodes.StorageUnavailable => 503,
-        _ => ToolGrains.ErrorCodes.ExitCode(code) switch
-        {
-            2 => 400,
-            3 => 404,
-            _ => 500,
-        },
-    };
 }

@@ -27,7 +27,7 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
         try
         {
             if (string.IsNullOrWhiteSpace(tool))
-                throw new ProtocolException(ErrorCodes.InvalidRequest, "A tool name is required.", "tool");
+                throw new ToolGrainsException(ErrorCodes.InvalidRequest, "A tool name is required.", "tool");
             var request = JsonRequest.Parse(requestJson);
             CallerContext.Demand(RequiredRole(tool, request), $"'{tool}'{(tool == "buffer" ? $" {request.OptionalString("operation")}" : "")}");
             var json = tool switch
@@ -41,10 +41,6 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
                 _ => await CallRegisteredToolAsync(tool, request, requestJson),
             };
             return new ProtocolResponse(json, null);
-        }
-        catch (ProtocolException ex)
-        {
-            return Error(ex.Code, ex.Message, ex.Field);
         }
         catch (ToolGrainsException ex)
         {
@@ -128,7 +124,7 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
                     w.WriteNumber("cleared_count", clear.ClearedCount);
                 });
             default:
-                throw new ProtocolException(ErrorCodes.UnknownOperation,
+                throw new ToolGrainsException(ErrorCodes.UnknownOperation,
                     $"Unknown buffer operation '{operation}'; expected write, flush, status or clear.", "operation");
         }
     }
@@ -139,11 +135,11 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
         if (request.TryGet("items", out var items))
         {
             if (items.ValueKind != JsonValueKind.Array || items.GetArrayLength() == 0)
-                throw new ProtocolException(ErrorCodes.InvalidRequest, "'items' must be a non-empty array of JSON values.", "items");
+                throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'items' must be a non-empty array of JSON values.", "items");
             return [.. items.EnumerateArray().Select(i => i.GetRawText())];
         }
         if (!request.Root.TryGetProperty("data", out var data))
-            throw new ProtocolException(ErrorCodes.InvalidRequest, "A write needs 'data' (one item) or 'items' (an array).", "data");
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "A write needs 'data' (one item) or 'items' (an array).", "data");
         return [data.GetRawText()];
     }
 
@@ -155,7 +151,7 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
             "batched" => BufferStrategy.Batched,
             "immediate" => BufferStrategy.Immediate,
             "manual" => BufferStrategy.Manual,
-            var other => throw new ProtocolException(ErrorCodes.InvalidRequest,
+            var other => throw new ToolGrainsException(ErrorCodes.InvalidRequest,
                 $"Unknown strategy '{other}'; expected batched, immediate or manual.", "strategy"),
         };
         return new BufferSettingsUpdate(
@@ -325,11 +321,11 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
     {
         var scenario = request.RequiredString("scenario");
         if (!request.TryGet("input_data", out var input))
-            throw new ProtocolException(ErrorCodes.InvalidRequest, "'input_data' is required: the JSON value every tried tool receives.", "input_data");
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'input_data' is required: the JSON value every tried tool receives.", "input_data");
         if (!request.TryGet("tags", out var tagsElement))
-            throw new ProtocolException(ErrorCodes.InvalidRequest, "'tags' is required: an array of tags every candidate must carry ([] for any tool).", "tags");
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'tags' is required: an array of tags every candidate must carry ([] for any tool).", "tags");
         if (tagsElement.ValueKind != JsonValueKind.Array || tagsElement.EnumerateArray().Any(t => t.ValueKind != JsonValueKind.String))
-            throw new ProtocolException(ErrorCodes.InvalidRequest, "'tags' must be an array of strings.", "tags");
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'tags' must be an array of strings.", "tags");
         var options = new ResilientCallOptions(
             request.OptionalPositiveDouble("deadline_seconds", 24 * 3600),
             request.OptionalBool("disable_tracking") ?? false);
@@ -372,12 +368,12 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
     private async Task<string> CallRegisteredToolAsync(string tool, JsonRequest request, string requestJson)
     {
         if (await GrainFactory.GetGrain<IToolReputationGrain>(tool).GetDescriptorAsync() is null)
-            throw new ProtocolException(ErrorCodes.ToolNotFound,
+            throw new ToolGrainsException(ErrorCodes.ToolNotFound,
                 $"Unknown tool '{tool}': not an operation (buffer, register_tool, tool_status, mark_tool_failure, extract_spec_from_file, resilient_tool_call) and not a registered tool.", "tool");
         var options = new ToolCallOptions(DisableTracking: request.OptionalBool("disable_tracking") ?? false);
         var result = await GrainFactory.GetGrain<IToolCallGrain>(0).CallToolAsync(tool, requestJson, options);
         if (!result.Succeeded)
-            throw new ProtocolException(result.Outcome == ToolOutcome.BadRequest ? ErrorCodes.InvalidRequest : ErrorCodes.ToolFailed,
+            throw new ToolGrainsException(result.Outcome == ToolOutcome.BadRequest ? ErrorCodes.InvalidRequest : ErrorCodes.ToolFailed,
                 $"Tool '{tool}' {result.Outcome.ToString().ToLowerInvariant()}: {result.Error}", "tool");
         return result.ResultJson!;
     }

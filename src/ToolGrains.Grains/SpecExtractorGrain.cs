@@ -36,7 +36,7 @@ public sealed class SpecExtractorGrain(IOptions<SpecExtractorOptions> options) :
         Run(() =>
         {
             if (string.IsNullOrWhiteSpace(text))
-                throw new SpecExtractionException(SpecExtractionException.EmptyFile, "The specification text is empty.", "text");
+                throw new ToolGrainsException(ErrorCodes.EmptyFile, "The specification text is empty.", "text");
             return SpecExtractor.Default.Extract(text, summarize, maxLength, maxTokens);
         }, textField: "text");
 
@@ -47,7 +47,7 @@ public sealed class SpecExtractorGrain(IOptions<SpecExtractorOptions> options) :
         {
             return Task.FromResult(extract().ToJson());
         }
-        catch (SpecExtractionException ex)
+        catch (ToolGrainsException ex)
         {
             throw new ToolGrainsException(ex.Code, ex.Message, textField is not null && ex.Field == "file_path" ? textField : ex.Field);
         }

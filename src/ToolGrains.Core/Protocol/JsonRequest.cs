@@ -19,9 +19,9 @@ public sealed class JsonRequest
     public static JsonRequest Parse(string json)
     {
         if (string.IsNullOrWhiteSpace(json))
-            throw new ProtocolException("invalid_request", "The request body is empty; expected a JSON object.");
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "The request body is empty; expected a JSON object.");
         if (Encoding.UTF8.GetByteCount(json) > MaxRequestBytes)
-            throw new ProtocolException("invalid_request", $"The request body is larger than {MaxRequestBytes} bytes.");
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"The request body is larger than {MaxRequestBytes} bytes.");
         JsonDocument document;
         try
         {
@@ -29,10 +29,10 @@ public sealed class JsonRequest
         }
         catch (JsonException ex)
         {
-            throw new ProtocolException("invalid_request", $"The request body is not valid JSON: {ex.Message}");
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"The request body is not valid JSON: {ex.Message}");
         }
         if (document.RootElement.ValueKind != JsonValueKind.Object)
-            throw new ProtocolException("invalid_request", $"The request body must be a JSON object, not {Describe(document.RootElement.ValueKind)}.");
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"The request body must be a JSON object, not {Describe(document.RootElement.ValueKind)}.");
         return new JsonRequest(document.RootElement);
     }
 
@@ -50,23 +50,23 @@ public sealed class JsonRequest
     public string RequiredString(string field) =>
         OptionalString(field) is { Length: > 0 } s && !string.IsNullOrWhiteSpace(s)
             ? s
-            : throw new ProtocolException("invalid_request", $"'{field}' is required and must be a non-empty string.", field);
+            : throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'{field}' is required and must be a non-empty string.", field);
 
     public string? OptionalString(string field)
     {
         if (!TryGet(field, out var v)) return null;
         return v.ValueKind == JsonValueKind.String
             ? v.GetString()
-            : throw new ProtocolException("invalid_request", $"'{field}' must be a string, not {Describe(v.ValueKind)}.", field);
+            : throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'{field}' must be a string, not {Describe(v.ValueKind)}.", field);
     }
 
     public int? OptionalInt(string field, int min, int max)
     {
         if (!TryGet(field, out var v)) return null;
         if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt64(out var n))
-            throw new ProtocolException("invalid_request", $"'{field}' must be an integer from {min} to {max}, not {Render(v)}.", field);
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'{field}' must be an integer from {min} to {max}, not {Render(v)}.", field);
         if (n < min || n > max)
-            throw new ProtocolException("invalid_request", $"'{field}' must be from {min} to {max}, not {n}.", field);
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'{field}' must be from {min} to {max}, not {n}.", field);
         return (int)n;
     }
 
@@ -74,9 +74,9 @@ public sealed class JsonRequest
     {
         if (!TryGet(field, out var v)) return null;
         if (v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out var d) || !double.IsFinite(d))
-            throw new ProtocolException("invalid_request", $"'{field}' must be a positive number, not {Render(v)}.", field);
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'{field}' must be a positive number, not {Render(v)}.", field);
         if (d <= 0 || d > max)
-            throw new ProtocolException("invalid_request", $"'{field}' must be greater than 0 and at most {max}, not {d}.", field);
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'{field}' must be greater than 0 and at most {max}, not {d}.", field);
         return d;
     }
 
@@ -87,7 +87,7 @@ public sealed class JsonRequest
         {
             JsonValueKind.True => true,
             JsonValueKind.False => false,
-            _ => throw new ProtocolException("invalid_request", $"'{field}' must be true or false, not {Render(v)}.", field),
+            _ => throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'{field}' must be true or false, not {Render(v)}.", field),
         };
     }
 
