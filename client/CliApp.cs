@@ -128,7 +128,7 @@ internal static class CliApp
     }
 
     private static ProtocolResponse ErrorResponse(string code, string message, string? field) =>
-        new(ErrorJson.Write(code, message, field), new ToolGrainsError(code, message, field));
+        new(ProtocolJson.Error(code, message, field), new ToolGrainsError(code, message, field));
 
     private static Command ClusterCommand()
     {

@@ -16,7 +16,7 @@ internal sealed class CliOutput(bool json)
 
     public int Error(string code, string message, string? field)
     {
-        Console.Out.WriteLine(ErrorJson.Write(code, message, field));
+        Console.Out.WriteLine(ProtocolJson.Error(code, message, field));
         Console.Error.WriteLine($"toolgrains: {code}: {message}");
         return ErrorCodes.ExitCode(code);
     }

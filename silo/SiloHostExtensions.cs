@@ -85,7 +85,7 @@ internal static class SiloHostExtensions
             // JSON only: a browser page cannot send application/json across origins without a CORS preflight,
             // which this silo never answers, so no web page a developer opens can call the cluster.
             if (!request.HasJsonContentType())
-                return Results.Text(ToolGrains.Core.Protocol.ErrorJson.Write(ToolGrains.ErrorCodes.InvalidRequest,
+                return Results.Text(ToolGrains.Core.Protocol.ProtocolJson.Error(ToolGrains.ErrorCodes.InvalidRequest,
                     "Content-Type must be application/json.", "content-type"), "application/json", statusCode: StatusCodes.Status415UnsupportedMediaType);
             // The protocol grain checks each operation against this role (a call made by the silo's own client).
             Orleans.Runtime.RequestContext.Set(ToolGrains.CallerContext.RoleKey, (int)ApiKeyProtection.RoleOf(context));

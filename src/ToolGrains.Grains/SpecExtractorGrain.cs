@@ -18,6 +18,8 @@ public sealed class SpecExtractorGrain(IOptions<SpecExtractorOptions> options) :
     public Task<string> ExtractFileAsync(string filePath, bool summarize, int maxLength, int? maxTokens) =>
         Run(() =>
         {
+            // The cheap argument checks first, before the path is judged.
+            SpecExtractor.ValidateBudgets(maxLength, maxTokens);
             // A caller must not read the silo's files: only those under the folders the operator named.
             if (!string.IsNullOrWhiteSpace(filePath) && filePath.IndexOfAny(Path.GetInvalidPathChars()) < 0)
             {

@@ -103,7 +103,8 @@ public sealed class SpecExtractor(SpecExtractionOptions? options = null)
         return Extract(SpecFileReader.ReadAllText(path, Options.MaxFileSizeBytes), mode, maxLength, maxTokens);
     }
 
-    private static void ValidateBudgets(int maxLength, int? maxTokens)
+    /// <summary>Refuses a <paramref name="maxLength"/> or <paramref name="maxTokens"/> below 1, naming the field.</summary>
+    public static void ValidateBudgets(int maxLength, int? maxTokens)
     {
         if (maxLength < 1)
         {

@@ -109,6 +109,7 @@ public sealed class BufferGrain(
 
     public async Task<BufferFlushResult> FlushAsync()
     {
+        BufferRules.ValidateBufferId(BufferId);
         var ledger = await LedgerAsync();
         if (ledger.Record.Mode == BufferSealMode.Manual && ledger.Record.PassThroughTool is null)
         {
@@ -135,6 +136,7 @@ public sealed class BufferGrain(
 
     public async Task<BufferStatus> GetStatusAsync()
     {
+        BufferRules.ValidateBufferId(BufferId);
         var ledger = await LedgerAsync();
         var r = ledger.Record;
         return new BufferStatus(
@@ -145,6 +147,7 @@ public sealed class BufferGrain(
 
     public async Task<BufferClearResult> ClearAsync()
     {
+        BufferRules.ValidateBufferId(BufferId);
         var ledger = await LedgerAsync();
         var (change, cleared) = ledger.Clear();
         await CommitAsync(ledger, change);

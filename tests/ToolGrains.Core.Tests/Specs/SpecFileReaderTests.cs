@@ -117,12 +117,12 @@ public sealed class SpecFileReaderTests : IDisposable
     public void Errors_render_as_the_protocols_error_document()
     {
         var e = new ToolGrainsException(ErrorCodes.NotUtf8, "bad bytes", "file_path");
-        using var doc = JsonDocument.Parse(ErrorJson.Write(e.Code, e.Message, e.Field));
+        using var doc = JsonDocument.Parse(ProtocolJson.Error(e.Code, e.Message, e.Field));
         var error = doc.RootElement.GetProperty("error");
         Assert.Equal("not_utf8", error.GetProperty("code").GetString());
         Assert.Equal("bad bytes", error.GetProperty("message").GetString());
         Assert.Equal("file_path", error.GetProperty("field").GetString());
-        Assert.False(JsonDocument.Parse(ErrorJson.Write(ErrorCodes.InvalidRequest, "x", null))
+        Assert.False(JsonDocument.Parse(ProtocolJson.Error(ErrorCodes.InvalidRequest, "x", null))
             .RootElement.GetProperty("error").TryGetProperty("field", out _));
     }
 }

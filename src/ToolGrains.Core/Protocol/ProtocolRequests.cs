@@ -1,0 +1,47 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+
+namespace ToolGrains.Core.Protocol;
+
+// The requests of the protocol's operations as they arrive (docs/architecture.md). Every field is optional here:
+// what is required, and the ranges, are checked once by the grain the request is for, which typed clients call
+// directly; the adapter only checks what it needs to pick that grain.
+
+/// <summary><c>buffer</c>: <c>data</c> is one item; an array under <c>items</c> writes many in one call.</summary>
+public sealed record BufferRequest(
+    string? Operation = null,
+    string? BufferId = null,
+    JsonElement Data = default,
+    ImmutableArray<JsonElement>? Items = null,
+    string? Strategy = null,
+    int? MaxSize = null,
+    double? FlushIntervalSeconds = null,
+    string? PassThroughTool = null);
+
+/// <summary><c>register_tool</c>: the descriptor's fields (read from the request itself) and the folder a relative command is resolved against.</summary>
+public sealed record RegisterToolRequest(string? BaseDirectory = null);
+
+/// <summary><c>tool_status</c>.</summary>
+public sealed record ToolStatusRequest(string? ToolId = null);
+
+/// <summary><c>mark_tool_failure</c>.</summary>
+public sealed record MarkToolFailureRequest(string? ToolId = null, string? Scenario = null, string? ErrorMessage = null, string? Severity = null);
+
+/// <summary><c>extract_spec_from_file</c>: the document is <c>text</c> (what the CLI sends, having read the caller's
+/// file on the caller's side) or <c>file_path</c> (read by the silo).</summary>
+public sealed record ExtractSpecRequest(string? Text = null, string? FilePath = null, bool? Summarize = null, int? MaxLength = null, int? MaxTokens = null);
+
+/// <summary><c>resilient_tool_call</c>: <c>scenario</c>, <c>input_data</c> (any JSON value) and <c>tags</c> (empty for any tool).</summary>
+public sealed record ResilientToolCallRequest(
+    string? Scenario = null,
+    JsonElement InputData = default,
+    ImmutableArray<string>? Tags = null,
+    int? MaxAttempts = null,
+    double? DeadlineSeconds = null,
+    bool? DisableTracking = null);
+
+/// <summary>The one field the adapter reads from a call of a registered tool; the tool gets the whole request.</summary>
+public sealed record ToolCallRequest(bool? DisableTracking = null);
+
+/// <summary>An item of the usage buffer: <paramref name="Increment"/> more calls of a tool.</summary>
+public sealed record UsageItem(string? ToolId = null, long? Increment = null);
