@@ -67,7 +67,7 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
         var buffer = GrainFactory.GetGrain<IBufferGrain>(JsonRequest.Required(request.BufferId, "buffer_id"));
         return operation switch
         {
-            "write" => ProtocolJson.Serialize(await buffer.WriteAsync(new BufferWriteRequest(Items(request), Settings(request)))),
+            "write" => ProtocolJson.Serialize(await buffer.WriteAsync(request.ToWriteRequest())),
             "flush" => ProtocolJson.Serialize(BufferFlushResponse.From(await buffer.FlushAsync())),
             "status" => ProtocolJson.Serialize(BufferStatusResponse.From(await buffer.GetStatusAsync())),
             "clear" => ProtocolJson.Serialize(await buffer.ClearAsync()),
@@ -75,30 +75,6 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
                 $"Unknown buffer operation '{operation}'; expected write, flush, status or clear.", "operation"),
         };
     }
-
-    /// <summary><c>data</c> is one item; an array under <c>items</c> writes many in one call.</summary>
-    private static System.Collections.Immutable.ImmutableArray<string> Items(BufferRequest request)
-    {
-        if (request.Items is { } items)
-            return items.IsEmpty
-                ? throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'items' must be a non-empty array of JSON values.", "items")
-                : [.. items.Select(i => i.GetRawText())];
-        return request.Data.ValueKind == JsonValueKind.Undefined
-            ? throw new ToolGrainsException(ErrorCodes.InvalidRequest, "A write needs 'data' (one item) or 'items' (an array).", "data")
-            : [request.Data.GetRawText()];
-    }
-
-    private static BufferSettingsUpdate Settings(BufferRequest request) => new(
-        request.Strategy switch
-        {
-            null => null,
-            "batched" => BufferStrategy.Batched,
-            "immediate" => BufferStrategy.Immediate,
-            "manual" => BufferStrategy.Manual,
-            var other => throw new ToolGrainsException(ErrorCodes.InvalidRequest,
-                $"Unknown strategy '{other}'; expected batched, immediate or manual.", "strategy"),
-        },
-        request.MaxSize, request.FlushIntervalSeconds, request.PassThroughTool);
 
     private async Task<string> RegisterToolAsync(JsonRequest request)
     {
@@ -116,9 +92,7 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
     private async Task<string> MarkToolFailureAsync(MarkToolFailureRequest request)
     {
         var reputation = GrainFactory.GetGrain<IToolReputationGrain>(JsonRequest.Required(request.ToolId, "tool_id"));
-        // Blank and unknown values are refused by the grain, so every client gets the same errors.
-        var result = await reputation.MarkFailureAsync(new ToolFailureReport(request.Scenario ?? "", request.ErrorMessage, request.Severity));
-        return ProtocolJson.Serialize(result);
+        return ProtocolJson.Serialize(await reputation.MarkFailureAsync(request.ToReport()));
     }
 
     /// <summary>The extractor refuses a missing file path, an empty text and budgets below 1, naming the field.</summary>
@@ -132,19 +106,9 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
             : extractor.ExtractFileAsync(request.FilePath ?? "", summarize, maxLength, request.MaxTokens);
     }
 
-    /// <summary><c>input_data</c> and <c>tags</c> are required here (the typed request has no "absent");
-    /// the invoker refuses a blank scenario, max_attempts out of range and a deadline that is not positive.</summary>
-    private async Task<string> ResilientToolCallAsync(ResilientToolCallRequest request)
-    {
-        if (request.InputData.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
-            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'input_data' is required: the JSON value every tried tool receives.", "input_data");
-        if (request.Tags is not { } tags)
-            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'tags' is required: an array of tags every candidate must carry ([] for any tool).", "tags");
-        var result = await GrainFactory.GetGrain<IResilientInvokerGrain>(0).InvokeAsync(new ResilientCallRequest(
-            request.Scenario ?? "", request.InputData.GetRawText(), tags, request.MaxAttempts ?? 5,
-            new ResilientCallOptions(request.DeadlineSeconds, request.DisableTracking ?? false)));
-        return ProtocolJson.Serialize(ResilientCallResponse.From(result));
-    }
+    private async Task<string> ResilientToolCallAsync(ResilientToolCallRequest request) =>
+        ProtocolJson.Serialize(ResilientCallResponse.From(
+            await GrainFactory.GetGrain<IResilientInvokerGrain>(0).InvokeAsync(request.ToInvokerRequest())));
 
     private async Task<string> CallRegisteredToolAsync(string tool, ToolCallRequest request, string requestJson)
     {

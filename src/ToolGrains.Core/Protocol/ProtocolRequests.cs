@@ -16,7 +16,32 @@ public sealed record BufferRequest(
     string? Strategy = null,
     int? MaxSize = null,
     double? FlushIntervalSeconds = null,
-    string? PassThroughTool = null);
+    string? PassThroughTool = null)
+{
+    /// <summary>The typed write; the buffer grain checks the ids, ranges and items.</summary>
+    public BufferWriteRequest ToWriteRequest() => new(WriteItems(), new BufferSettingsUpdate(
+        Strategy switch
+        {
+            null => null,
+            "batched" => BufferStrategy.Batched,
+            "immediate" => BufferStrategy.Immediate,
+            "manual" => BufferStrategy.Manual,
+            var other => throw new ToolGrainsException(ErrorCodes.InvalidRequest,
+                $"Unknown strategy '{other}'; expected batched, immediate or manual.", "strategy"),
+        },
+        MaxSize, FlushIntervalSeconds, PassThroughTool));
+
+    private ImmutableArray<string> WriteItems()
+    {
+        if (Items is { } items)
+            return items.IsEmpty
+                ? throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'items' must be a non-empty array of JSON values.", "items")
+                : [.. items.Select(i => i.GetRawText())];
+        return Data.ValueKind == JsonValueKind.Undefined
+            ? throw new ToolGrainsException(ErrorCodes.InvalidRequest, "A write needs 'data' (one item) or 'items' (an array).", "data")
+            : [Data.GetRawText()];
+    }
+}
 
 /// <summary><c>register_tool</c>: the descriptor's fields (read from the request itself) and the folder a relative command is resolved against.</summary>
 public sealed record RegisterToolRequest(string? BaseDirectory = null);
@@ -25,7 +50,11 @@ public sealed record RegisterToolRequest(string? BaseDirectory = null);
 public sealed record ToolStatusRequest(string? ToolId = null);
 
 /// <summary><c>mark_tool_failure</c>.</summary>
-public sealed record MarkToolFailureRequest(string? ToolId = null, string? Scenario = null, string? ErrorMessage = null, string? Severity = null);
+public sealed record MarkToolFailureRequest(string? ToolId = null, string? Scenario = null, string? ErrorMessage = null, string? Severity = null)
+{
+    /// <summary>Blank and unknown values are refused by the reputation grain, so every client gets the same errors.</summary>
+    public ToolFailureReport ToReport() => new(Scenario ?? "", ErrorMessage, Severity);
+}
 
 /// <summary><c>extract_spec_from_file</c>: the document is <c>text</c> (what the CLI sends, having read the caller's
 /// file on the caller's side) or <c>file_path</c> (read by the silo).</summary>
@@ -38,7 +67,19 @@ public sealed record ResilientToolCallRequest(
     ImmutableArray<string>? Tags = null,
     int? MaxAttempts = null,
     double? DeadlineSeconds = null,
-    bool? DisableTracking = null);
+    bool? DisableTracking = null)
+{
+    /// <summary>The typed call. <c>input_data</c> and <c>tags</c> are required here (the typed request has no
+    /// "absent"); the invoker refuses a blank scenario, max_attempts out of range and a deadline that is not positive.</summary>
+    public ResilientCallRequest ToInvokerRequest()
+    {
+        if (InputData.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'input_data' is required: the JSON value every tried tool receives.", "input_data");
+        if (Tags is not { } tags)
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'tags' is required: an array of tags every candidate must carry ([] for any tool).", "tags");
+        return new(Scenario ?? "", InputData.GetRawText(), tags, MaxAttempts ?? 5, new ResilientCallOptions(DeadlineSeconds, DisableTracking ?? false));
+    }
+}
 
 /// <summary>The one field the adapter reads from a call of a registered tool; the tool gets the whole request.</summary>
 public sealed record ToolCallRequest(bool? DisableTracking = null);
