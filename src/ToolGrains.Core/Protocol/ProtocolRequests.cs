@@ -84,5 +84,32 @@ public sealed record ResilientToolCallRequest(
 /// <summary>The one field the adapter reads from a call of a registered tool; the tool gets the whole request.</summary>
 public sealed record ToolCallRequest(bool? DisableTracking = null);
 
-/// <summary>An item of the usage buffer: <paramref name="Increment"/> more calls of a tool.</summary>
-public sealed record UsageItem(string? ToolId = null, long? Increment = null);
+/// <summary>An item of the usage buffer, <c>{"tool_id", "increment"}</c>: <paramref name="Increment"/> more calls of a tool.</summary>
+public sealed record UsageItem(string? ToolId = null, long? Increment = null)
+{
+    /// <summary>The item with its tool and a positive increment (default 1), or null and why it is skipped.</summary>
+    public static UsageItem? Read(JsonElement item, out string? skipped)
+    {
+        skipped = null;
+        try
+        {
+            if (item.ValueKind == JsonValueKind.Object
+                && item.Deserialize(ProtocolJson.Info<UsageItem>()) is { ToolId: { } id } usage && !string.IsNullOrWhiteSpace(id))
+            {
+                if (usage.Increment is null or >= 1) return usage with { Increment = usage.Increment ?? 1 };
+                skipped = $"{id}: increment is not a positive integer";
+                return null;
+            }
+        }
+        catch (JsonException ex) when (ex.Path == "$.increment")
+        {
+            skipped = "an item whose increment is not a positive integer";
+            return null;
+        }
+        catch (JsonException)
+        {
+        }
+        skipped = "an item without a tool_id";
+        return null;
+    }
+}
