@@ -1,4 +1,3 @@
-using ToolGrains.Core.Protocol;
 using System.Text;
 using System.Text.Json;
 using ToolGrains.Core.Specs;
@@ -111,18 +110,5 @@ public sealed class SpecFileReaderTests : IDisposable
         Assert.Equal((ErrorCodes.InvalidRequest, "max_length"), (e.Code, e.Field));
         e = Refused(() => SpecExtractor.Default.Extract("text", true, maxLength));
         Assert.Equal("max_length", e.Field);
-    }
-
-    [Fact]
-    public void Errors_render_as_the_protocols_error_document()
-    {
-        var e = new ToolGrainsException(ErrorCodes.NotUtf8, "bad bytes", "file_path");
-        using var doc = JsonDocument.Parse(ProtocolJson.Error(e.Code, e.Message, e.Field));
-        var error = doc.RootElement.GetProperty("error");
-        Assert.Equal("not_utf8", error.GetProperty("code").GetString());
-        Assert.Equal("bad bytes", error.GetProperty("message").GetString());
-        Assert.Equal("file_path", error.GetProperty("field").GetString());
-        Assert.False(JsonDocument.Parse(ProtocolJson.Error(ErrorCodes.InvalidRequest, "x", null))
-            .RootElement.GetProperty("error").TryGetProperty("field", out _));
     }
 }
