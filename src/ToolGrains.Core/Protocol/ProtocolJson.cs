@@ -11,7 +11,8 @@ namespace ToolGrains.Core.Protocol;
 /// Every request and answer shape of the JSON protocol (docs/architecture.md), snake_case, generated at
 /// compile time. Absent optional fields are written as null unless their record says otherwise.
 /// </summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+// MaxDepth as JsonRequest.Parse and JsonText.IsValid: an item the body may carry, the record may too.
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, MaxDepth = 128)]
 [JsonSerializable(typeof(ErrorDocument))]
 [JsonSerializable(typeof(BufferRequest))]
 [JsonSerializable(typeof(BufferWriteResult))]

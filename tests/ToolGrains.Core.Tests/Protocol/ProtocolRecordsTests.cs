@@ -64,6 +64,14 @@ public sealed class ProtocolRecordsTests
     }
 
     [Fact]
+    public void An_item_as_deep_as_a_body_may_be_is_read()
+    {
+        var deep = new string('[', 120) + new string(']', 120);
+        var write = JsonRequest.Parse($$"""{"data":{{deep}}}""").Read<BufferRequest>().ToWriteRequest();
+        Assert.Equal(deep, write.Items[0]);
+    }
+
+    [Fact]
     public void A_resilient_call_needs_input_data_and_tags()
     {
         Assert.Equal("input_data", Refused(() => JsonRequest.Parse("""{"scenario":"x","tags":[]}""").Read<ResilientToolCallRequest>().ToInvokerRequest()).Field);
