@@ -40,7 +40,7 @@ internal static class SpecBench
                 SpecExtractor.Default.Extract(text);
                 answer = "accepted";
             }
-            catch (SpecExtractionException e)
+            catch (ToolGrainsException e)
             {
                 answer = e.Code;
             }

@@ -1,5 +1,5 @@
+using System.Collections.Immutable;
 using System.CommandLine;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
@@ -103,7 +103,7 @@ internal static class CliApp
                     var body = Prepare(line);
                     response = await ClusterConnection.RetryTransientAsync(() => protocol.CallAsync(name, body), ct);
                 }
-                catch (CliException ex)
+                catch (ToolGrainsException ex)
                 {
                     response = ErrorResponse(ex.Code, ex.Message, ex.Field);
                 }
@@ -128,7 +128,7 @@ internal static class CliApp
     }
 
     private static ProtocolResponse ErrorResponse(string code, string message, string? field) =>
-        new(ErrorJson.Write(code, message, field), new ToolGrainsError(code, message, field));
+        new(ProtocolJson.Error(code, message, field), new ToolGrainsError(code, message, field));
 
     private static Command ClusterCommand()
     {
@@ -180,14 +180,11 @@ internal static class CliApp
         write.SetAction((parse, ct) => WithCluster(parse, ct, async (grains, output) =>
         {
             var raw = parse.GetValue(data)!;
-            var item = JsonText.IsValid(raw) ? raw : JsonSerializer.Serialize(raw);
-            var request = new StringBuilder("{\"operation\":\"write\",\"buffer_id\":").Append(JsonSerializer.Serialize(parse.GetValue(bufferId)))
-                .Append(",\"data\":").Append(item);
-            if (parse.GetValue(maxSize) is { } m) request.Append(",\"max_size\":").Append(m);
-            if (parse.GetValue(interval) is { } i) request.Append(",\"flush_interval_seconds\":").Append(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            if (parse.GetValue(strategy) is { } s) request.Append(",\"strategy\":").Append(JsonSerializer.Serialize(s));
-            if (parse.GetValue(passThrough) is { } p) request.Append(",\"pass_through_tool\":").Append(JsonSerializer.Serialize(p));
-            return output.Response(await grains.GetGrain<IProtocolGrain>(0).CallAsync("buffer", request.Append('}').ToString()), "buffer write");
+            using var item = JsonDocument.Parse(JsonText.IsValid(raw) ? raw : ProtocolJson.Serialize(raw));
+            var request = new BufferRequest("write", parse.GetValue(bufferId), item.RootElement, null,
+                parse.GetValue(strategy), parse.GetValue(maxSize), parse.GetValue(interval), parse.GetValue(passThrough));
+            var buffer = grains.GetGrain<IBufferGrain>(JsonRequest.Required(request.BufferId, "buffer_id"));
+            return output.Result(await buffer.WriteAsync(request.ToWriteRequest()), "buffer write");
         }));
         command.Add(write);
         foreach (var (name, help) in new[] { ("flush", "Seal and deliver the pending items now (a queue without a tool returns them)."), ("status", "Settings, counts, last flush and last error."), ("clear", "Drop pending and undelivered items.") })
@@ -196,8 +193,13 @@ internal static class CliApp
             var sub = new Command(name, help) { id };
             sub.SetAction((parse, ct) => WithCluster(parse, ct, async (grains, output) =>
             {
-                var request = JsonSerializer.Serialize(new Dictionary<string, string> { ["operation"] = name, ["buffer_id"] = parse.GetValue(id)! });
-                return output.Response(await grains.GetGrain<IProtocolGrain>(0).CallAsync("buffer", request), $"buffer {name}");
+                var buffer = grains.GetGrain<IBufferGrain>(JsonRequest.Required(parse.GetValue(id), "buffer_id"));
+                return name switch
+                {
+                    "flush" => output.Result(BufferFlushResponse.From(await buffer.FlushAsync()), "buffer flush"),
+                    "status" => output.Result(BufferStatusResponse.From(await buffer.GetStatusAsync()), "buffer status"),
+                    _ => output.Result(await buffer.ClearAsync(), "buffer clear"),
+                };
             }));
             command.Add(sub);
         }
@@ -234,7 +236,7 @@ internal static class CliApp
                         fields["base_directory"] = Path.GetDirectoryName(file);
                         response = await protocol.CallAsync("register_tool", fields.ToJsonString());
                     }
-                    catch (ProtocolException ex)
+                    catch (ToolGrainsException ex)
                     {
                         response = ErrorResponse(ex.Code, ex.Message, ex.Field);
                     }
@@ -261,16 +263,12 @@ internal static class CliApp
         {
             var tools = await grains.GetGrain<IToolCatalogGrain>("default").ListAsync();
             // One reputation call per tool, concurrently: each tool is its own grain.
-            var statuses = await Task.WhenAll(tools.Select(t => grains.GetGrain<IToolReputationGrain>(t.Id).GetStatusAsync()));
+            var statuses = (await Task.WhenAll(tools.Select(t => grains.GetGrain<IToolReputationGrain>(t.Id).GetStatusAsync())))
+                .Select(ToolStatusResponse.From).ToImmutableArray();
+            // The same record as `tools show` and the tool_status operation.
             if (output.Json)
             {
-                Console.Out.WriteLine(JsonSerializer.Serialize(statuses.Select(s => new
-                {
-                    tool_id = s.Descriptor.Id, version = s.Descriptor.Version, kind = s.Descriptor.Kind.ToString().ToLowerInvariant(),
-                    quality = s.Quality, registered_quality = s.RegisteredQuality, tags = s.Descriptor.Tags,
-                    negative_tags = s.NegativeTags.Select(t => t.Tag), usage_count = s.UsageCount, failure_count = s.FailureCount,
-                    deprecated = s.Deprecated, description = s.Descriptor.Description,
-                })));
+                Console.Out.WriteLine(ProtocolJson.Serialize(statuses));
             }
             else
             {
@@ -285,15 +283,15 @@ internal static class CliApp
                     {
                         var cells = new Dictionary<string, string>
                         {
-                            ["tool"] = s.Descriptor.Id + (s.Deprecated ? " (deprecated)" : ""),
-                            ["version"] = s.Descriptor.Version,
-                            ["kind"] = wide || s.Descriptor.Kind != ToolKind.Executable ? s.Descriptor.Kind.ToString().ToLowerInvariant() : "exec",
+                            ["tool"] = s.ToolId + (s.Deprecated ? " (deprecated)" : ""),
+                            ["version"] = s.Version,
+                            ["kind"] = wide || s.Kind != "executable" ? s.Kind : "exec",
                             ["quality"] = s.Quality.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture),
-                            ["tags"] = string.Join(", ", s.Descriptor.Tags),
-                            ["negative tags"] = string.Join(", ", s.NegativeTags.Select(t => t.Tag)),
+                            ["tags"] = string.Join(", ", s.Tags),
+                            ["negative tags"] = string.Join(", ", s.NegativeTags),
                             ["used"] = s.UsageCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
                             ["failed"] = s.FailureCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                            ["description"] = s.Descriptor.Description,
+                            ["description"] = s.Description,
                         };
                         return (IReadOnlyList<string>)[.. columns.Select(c => cells[c])];
                     }), noWrapColumns: 1);
@@ -304,7 +302,7 @@ internal static class CliApp
         var id = new Argument<string>("TOOL_ID") { Description = "The tool's id" };
         var show = new Command("show", "Show one tool: quality, tags, negative tags, counts, recent and common failures (the 'tool_status' operation).") { id };
         show.SetAction((parse, ct) => WithCluster(parse, ct, async (grains, output) =>
-            output.ToolStatus(await grains.GetGrain<IProtocolGrain>(0).CallAsync("tool_status", JsonSerializer.Serialize(new { tool_id = parse.GetValue(id) })))));
+            output.ToolStatus(await grains.GetGrain<IToolReputationGrain>(JsonRequest.Required(parse.GetValue(id), "tool_id")).GetStatusAsync())));
 
         var failId = new Argument<string>("TOOL_ID") { Description = "The tool that failed" };
         var scenario = new Option<string>("--scenario") { Description = "What the tool was asked to do (required)", Required = true };
@@ -317,14 +315,9 @@ internal static class CliApp
             """) { failId, scenario, error, severity };
         fail.SetAction((parse, ct) => WithCluster(parse, ct, async (grains, output) =>
         {
-            var request = JsonSerializer.Serialize(new
-            {
-                tool_id = parse.GetValue(failId),
-                scenario = parse.GetValue(scenario),
-                error_message = parse.GetValue(error),
-                severity = parse.GetValue(severity),
-            });
-            return output.Response(await grains.GetGrain<IProtocolGrain>(0).CallAsync("mark_tool_failure", request), $"{parse.GetValue(failId)} failure");
+            var request = new MarkToolFailureRequest(parse.GetValue(failId), parse.GetValue(scenario), parse.GetValue(error), parse.GetValue(severity));
+            var reputation = grains.GetGrain<IToolReputationGrain>(JsonRequest.Required(request.ToolId, "tool_id"));
+            return output.Result(await reputation.MarkFailureAsync(request.ToReport()), $"{request.ToolId} failure");
         }));
 
         var undeprecateId = new Argument<string>("TOOL_ID") { Description = "The deprecated tool" };
@@ -332,8 +325,7 @@ internal static class CliApp
         undeprecate.SetAction((parse, ct) => WithCluster(parse, ct, async (grains, output) =>
         {
             var toolId = parse.GetValue(undeprecateId)!;
-            await grains.GetGrain<IToolReputationGrain>(toolId).UndeprecateAsync();
-            return output.ToolStatus(await grains.GetGrain<IProtocolGrain>(0).CallAsync("tool_status", JsonSerializer.Serialize(new { tool_id = toolId })));
+            return output.ToolStatus(await grains.GetGrain<IToolReputationGrain>(JsonRequest.Required(toolId, "tool_id")).UndeprecateAsync());
         }));
 
         return new Command("tools", "Register, inspect and mark tools.") { register, list, show, fail, undeprecate };
@@ -355,17 +347,11 @@ internal static class CliApp
         {
             JsonElement inputData;
             try { inputData = JsonDocument.Parse(parse.GetValue(input)!).RootElement; }
-            catch (JsonException ex) { throw new CliException(ErrorCodes.InvalidRequest, $"--input is not JSON: {ex.Message}", "input_data"); }
-            var request = JsonSerializer.Serialize(new
-            {
-                scenario = parse.GetValue(scenario),
-                input_data = inputData,
-                tags = (parse.GetValue(tags) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                max_attempts = parse.GetValue(maxAttempts),
-                deadline_seconds = parse.GetValue(deadline),
-            });
-            var response = await grains.GetGrain<IProtocolGrain>(0).CallAsync("resilient_tool_call", request);
-            return response.Error is not null ? output.Response(response) : output.Attempts(response);
+            catch (JsonException ex) { throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"--input is not JSON: {ex.Message}", "input_data"); }
+            var request = new ResilientToolCallRequest(parse.GetValue(scenario), inputData,
+                [.. (parse.GetValue(tags) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
+                parse.GetValue(maxAttempts), parse.GetValue(deadline));
+            return output.Attempts(ResilientCallResponse.From(await grains.GetGrain<IResilientInvokerGrain>(0).InvokeAsync(request.ToInvokerRequest())));
         }));
         return command;
     }
@@ -374,11 +360,11 @@ internal static class CliApp
     {
         if (file is not null)
         {
-            if (!file.Exists) throw new CliException(ErrorCodes.FileNotFound, $"Input file '{file.FullName}' does not exist.", "input");
+            if (!file.Exists) throw new ToolGrainsException(ErrorCodes.FileNotFound, $"Input file '{file.FullName}' does not exist.", "input");
             return await File.ReadAllTextAsync(file.FullName, ct);
         }
         if (!Console.IsInputRedirected)
-            throw new CliException(ErrorCodes.InvalidRequest, "No request: pipe JSON to stdin or pass --input FILE.", "input");
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "No request: pipe JSON to stdin or pass --input FILE.", "input");
         return await Console.In.ReadToEndAsync(ct);
     }
 
@@ -401,10 +387,6 @@ internal static class CliApp
             using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
             await host.StopAsync(stop.Token);
             return result;
-        }
-        catch (CliException ex)
-        {
-            return output.Error(ex.Code, ex.Message, ex.Field);
         }
         catch (ToolGrainsException ex)
         {

@@ -16,7 +16,7 @@ internal sealed class CliOutput(bool json)
 
     public int Error(string code, string message, string? field)
     {
-        Console.Out.WriteLine(ErrorJson.Write(code, message, field));
+        Console.Out.WriteLine(ProtocolJson.Error(code, message, field));
         Console.Error.WriteLine($"toolgrains: {code}: {message}");
         return ErrorCodes.ExitCode(code);
     }
@@ -32,14 +32,28 @@ internal sealed class CliOutput(bool json)
         return 0;
     }
 
-    /// <summary>A <c>tool_status</c> answer: its fields, then tables of recent failures, common failure
-    /// scenarios, negative tags and the latest quality changes.</summary>
-    public int ToolStatus(ProtocolResponse response)
+    /// <summary>A grain's answer as the protocol writes it (<c>--json</c> prints exactly what <c>call</c> would), or a table of its fields.</summary>
+    public int Result<T>(T result, string? title = null)
     {
-        if (response.Error is not null || Json) return Response(response);
-        using var doc = JsonDocument.Parse(response.Json);
+        var json = ProtocolJson.Serialize(result);
+        if (Json) Console.Out.WriteLine(json);
+        else RenderObject(json, title);
+        return 0;
+    }
+
+    /// <summary>A tool's status: its fields, then tables of recent failures, common failure scenarios, negative
+    /// tags and the latest quality changes.</summary>
+    public int ToolStatus(ToolStatus status)
+    {
+        var json = ProtocolJson.Serialize(ToolStatusResponse.From(status));
+        if (Json)
+        {
+            Console.Out.WriteLine(json);
+            return 0;
+        }
+        using var doc = JsonDocument.Parse(json);
         var root = doc.RootElement;
-        var table = new Table().Border(TableBorder.Rounded).Title(root.GetProperty("tool_id").GetString() ?? "").AddColumn("field").AddColumn("value");
+        var table = new Table().Border(TableBorder.Rounded).Title(status.Descriptor.Id).AddColumn("field").AddColumn("value");
         foreach (var property in root.EnumerateObject().Where(p => p.Value.ValueKind != JsonValueKind.Array || p.Value.EnumerateArray().All(v => v.ValueKind == JsonValueKind.String)))
             table.AddRow(Markup.Escape(property.Name), Markup.Escape(Cell(property.Value)));
         AnsiConsole.Write(table);
@@ -50,21 +64,18 @@ internal sealed class CliOutput(bool json)
         return 0;
     }
 
-    /// <summary>A <c>resilient_tool_call</c> answer: one row per attempt with its score breakdown, then the result.
+    /// <summary>A resilient call: one row per attempt with its score breakdown, then the result.
     /// Exit code 0 when a tool succeeded, 1 when every attempt failed (with --json too).</summary>
-    public int Attempts(ProtocolResponse response)
+    public int Attempts(ResilientCallResponse call)
     {
-        using var doc = JsonDocument.Parse(response.Json);
-        var root = doc.RootElement;
-        var success = root.GetProperty("success").GetBoolean();
         if (Json)
         {
-            Console.Out.WriteLine(response.Json);
-            return success ? 0 : 1;
+            Console.Out.WriteLine(ProtocolJson.Serialize(call));
+            return call.Success ? 0 : 1;
         }
-        var title = success
-            ? $"succeeded with {root.GetProperty("tool_id").GetString()} ({root.GetProperty("attempts").GetArrayLength()} attempt(s) of {root.GetProperty("candidates").GetInt32()} candidate(s))"
-            : $"every attempt failed ({root.GetProperty("attempts").GetArrayLength()} of {root.GetProperty("candidates").GetInt32()} candidate(s))";
+        var title = call.Success
+            ? $"succeeded with {call.ToolId} ({call.Attempts.Length} attempt(s) of {call.Candidates} candidate(s))"
+            : $"every attempt failed ({call.Attempts.Length} of {call.Candidates} candidate(s))";
         // The numbers in the table, each attempt's error (and the severity marked on its tool) below it in full.
         // Piped output has no terminal width: give the table room rather than wrap tool ids at 80 columns.
         if (Console.IsOutputRedirected && AnsiConsole.Profile.Width < 120) AnsiConsole.Profile.Width = 120;
@@ -74,24 +85,23 @@ internal sealed class CliOutput(bool json)
             var c = new TableColumn(column).NoWrap();
             table.AddColumn(numeric ? c.RightAligned() : c);
         }
-        var attempts = root.GetProperty("attempts").EnumerateArray().ToList();
-        static string Number(JsonElement a, string name, string format) => a.GetProperty(name).GetDouble().ToString(format, System.Globalization.CultureInfo.InvariantCulture);
-        for (var i = 0; i < attempts.Count; i++)
+        static string Number(double value, string format) => value.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
+        for (var i = 0; i < call.Attempts.Length; i++)
         {
-            var a = attempts[i];
-            table.AddRow(((i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)), Markup.Escape(a.GetProperty("tool_id").GetString()!),
-                Number(a, "score", "0.000"), Number(a, "similarity", "0.000"), Number(a, "failure_demotion", "0.000"), Number(a, "quality", "0.000"),
-                Markup.Escape(a.GetProperty("outcome").GetString()!), Number(a, "duration_ms", "0"));
+            var a = call.Attempts[i];
+            table.AddRow((i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(a.ToolId),
+                Number(a.Score, "0.000"), Number(a.Similarity, "0.000"), Number(a.FailureDemotion, "0.000"), Number(a.Quality, "0.000"),
+                Markup.Escape(a.Outcome), Number(a.DurationMs, "0"));
         }
         AnsiConsole.Write(table);
-        for (var i = 0; i < attempts.Count; i++)
-            if (attempts[i].GetProperty("error").GetString() is { } error)
-                Console.Out.WriteLine($"{i + 1}. {attempts[i].GetProperty("tool_id").GetString()} ({(attempts[i].TryGetProperty("error_kind", out var kind) && kind.ValueKind == JsonValueKind.String ? kind.GetString() + ", " : "")}severity {Render(attempts[i].GetProperty("severity"))}, breaker {(attempts[i].TryGetProperty("breaker", out var b) ? b.GetString() : "closed")}): {error}");
-        if (root.TryGetProperty("forced", out var forced) && forced.ValueKind == JsonValueKind.True)
+        for (var i = 0; i < call.Attempts.Length; i++)
+            if (call.Attempts[i] is { Error: { } error } a)
+                Console.Out.WriteLine($"{i + 1}. {a.ToolId} ({(a.ErrorKind is { } kind ? kind + ", " : "")}severity {a.Severity ?? "-"}, breaker {a.Breaker}): {error}");
+        if (call.Forced)
             Console.Out.WriteLine("every tool carrying the tags was deprecated or had its breaker open: they were tried anyway");
-        if (success) Console.Out.WriteLine(root.GetProperty("result").GetRawText());
+        if (call.Success) Console.Out.WriteLine(call.Result?.Text ?? "null");
         else Console.Error.WriteLine("toolgrains: every attempt failed");
-        return success ? 0 : 1;
+        return call.Success ? 0 : 1;
     }
 
     private static void Section(JsonElement root, string name, string title, string[] columns, int? last = null)

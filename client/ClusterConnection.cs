@@ -19,7 +19,7 @@ internal sealed record ClusterTarget(string? Gateway, string? Postgres, string C
     public string Describe() => Postgres is not null ? "the gateways listed in PostgreSQL" : $"gateway {Gateway ?? DefaultGateway}";
 }
 
-/// <summary>An Orleans client connected to the cluster, or a <see cref="CliException"/> with exit code 4 within the timeout.</summary>
+/// <summary>An Orleans client connected to the cluster, or a <see cref="ToolGrainsException"/> with exit code 4 within the timeout.</summary>
 internal static class ClusterConnection
 {
     /// <summary>How long connecting may take before "cluster unreachable": well under the 10 s a user waits.</summary>
@@ -59,7 +59,7 @@ internal static class ClusterConnection
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
                 {
-                    throw new CliException(ErrorCodes.InvalidRequest, $"--tls-cert '{certificate}' is not a readable PKCS#12 certificate: {ex.Message}", "tls-cert");
+                    throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"--tls-cert '{certificate}' is not a readable PKCS#12 certificate: {ex.Message}", "tls-cert");
                 }
                 client.UseTls(loaded, tls =>
                 {
@@ -78,11 +78,11 @@ internal static class ClusterConnection
             await host.StartAsync(timeout.Token).WaitAsync(timeout.Token);
             return host;
         }
-        catch (Exception ex) when (ex is not CliException)
+        catch (Exception ex) when (ex is not ToolGrainsException)
         {
             host.Dispose();
             var why = ex is OperationCanceledException ? $"no answer within {ConnectTimeout.TotalSeconds:0} s" : ex.Message.Split('\n')[0];
-            throw new CliException(ErrorCodes.ClusterUnreachable, $"Cannot reach the cluster through {target.Describe()}: {connectLog.Explain(target) ?? why}");
+            throw new ToolGrainsException(ErrorCodes.ClusterUnreachable, $"Cannot reach the cluster through {target.Describe()}: {connectLog.Explain(target) ?? why}");
         }
     }
 
@@ -120,7 +120,7 @@ internal static class ClusterConnection
     {
         var colon = gateway.LastIndexOf(':');
         if (colon <= 0 || !int.TryParse(gateway[(colon + 1)..], out var port) || port is < 1 or > 65535)
-            throw new CliException(ErrorCodes.InvalidRequest, $"--gateway must be HOST:PORT, not '{gateway}'.", "gateway");
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"--gateway must be HOST:PORT, not '{gateway}'.", "gateway");
         var host = gateway[..colon].Trim('[', ']');
         if (IPAddress.TryParse(host, out var ip)) return new IPEndPoint(ip, port);
         try
@@ -131,7 +131,7 @@ internal static class ClusterConnection
         }
         catch (Exception ex) when (ex is System.Net.Sockets.SocketException or InvalidOperationException)
         {
-            throw new CliException(ErrorCodes.ClusterUnreachable, $"Cannot resolve gateway host '{host}': {ex.Message}", "gateway");
+            throw new ToolGrainsException(ErrorCodes.ClusterUnreachable, $"Cannot resolve gateway host '{host}': {ex.Message}", "gateway");
         }
     }
 }
@@ -167,11 +167,4 @@ internal sealed class ConnectionLog : ILoggerProvider, ILogger
             return "the connection was refused: no silo listens there (start one with 'dotnet run --project silo', or pass --gateway HOST:PORT)";
         return null;
     }
-}
-
-/// <summary>An error the CLI reports with the protocol's error contract.</summary>
-internal sealed class CliException(string code, string message, string? field = null) : Exception(message)
-{
-    public string Code { get; } = code;
-    public string? Field { get; } = field;
 }

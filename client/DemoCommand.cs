@@ -67,20 +67,17 @@ internal static class DemoCommand
         var protocol = grains.GetGrain<IProtocolGrain>(0);
         await protocol.CallAsync("register_tool", """{"id":"demo_log_sink","description":"Logs demo batches on the silo","builtin":"log_batch_writer"}""");
         var bufferId = $"demo-{DateTime.UtcNow:HHmmss}";
+        var buffer = grains.GetGrain<IBufferGrain>(bufferId);
         var flushes = 0;
         for (var i = 1; i <= 12; i++)
         {
-            var write = await protocol.CallAsync("buffer", JsonSerializer.Serialize(new
-            {
-                operation = "write", buffer_id = bufferId, data = new { n = i }, max_size = 5, flush_interval_seconds = 60.0, pass_through_tool = "demo_log_sink",
-            }));
-            if (write.Error is { } error) throw new CliException(error.Code, error.Message, error.Field);
-            if (JsonDocument.Parse(write.Json).RootElement.GetProperty("flushed").GetBoolean()) flushes++;
+            var write = await buffer.WriteAsync(new BufferWriteRequest([$$"""{"n":{{i}}}"""], new BufferSettingsUpdate(null, 5, 60.0, "demo_log_sink")));
+            if (write.Flushed) flushes++;
         }
-        var flush = JsonDocument.Parse((await protocol.CallAsync("buffer", JsonSerializer.Serialize(new { operation = "flush", buffer_id = bufferId }))).Json).RootElement;
-        var status = JsonDocument.Parse((await protocol.CallAsync("buffer", JsonSerializer.Serialize(new { operation = "status", buffer_id = bufferId }))).Json).RootElement;
-        report.Add(("Buffers", $"12 durable writes to '{bufferId}' sealed {flushes} batches of 5; a manual flush sent the last {flush.GetProperty("flushed_count").GetInt32()}; " +
-            $"the pass-through tool confirmed {status.GetProperty("total_flushed").GetInt64()} items in {status.GetProperty("batches_flushed").GetInt64()} calls"));
+        var flush = await buffer.FlushAsync();
+        var status = await buffer.GetStatusAsync();
+        report.Add(("Buffers", $"12 durable writes to '{bufferId}' sealed {flushes} batches of 5; a manual flush sent the last {flush.FlushedCount}; " +
+            $"the pass-through tool confirmed {status.TotalFlushed} items in {status.BatchesFlushed} calls"));
     }
 
     private static async Task FailureLearningAsync(IGrainFactory grains, List<(string, string)> report)

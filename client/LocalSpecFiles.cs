@@ -29,13 +29,13 @@ internal static class LocalSpecFiles
         {
             text = SpecFileReader.ReadAllText(Path.GetFullPath(filePath));
         }
-        catch (SpecExtractionException ex)
+        catch (ToolGrainsException ex)
         {
-            throw new CliException(ex.Code, ex.Message.Replace(Path.GetFullPath(filePath), filePath), "file_path");
+            throw new ToolGrainsException(ex.Code, ex.Message.Replace(Path.GetFullPath(filePath), filePath), "file_path");
         }
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
         {
-            throw new CliException(ErrorCodes.InvalidRequest, $"file_path is not a usable path: {ex.Message}", "file_path");
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"file_path is not a usable path: {ex.Message}", "file_path");
         }
         request.Remove("file_path");
         request["text"] = text;

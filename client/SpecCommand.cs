@@ -44,7 +44,7 @@ internal static class SpecCommand
                 var (length, tokens) = Budgets(parse, maxLength, maxTokens);
                 result = SpecExtractor.Default.ExtractFromFile(parse.GetValue(file)!, mode, length, tokens);
             }
-            catch (SpecExtractionException ex)
+            catch (ToolGrainsException ex)
             {
                 return output.Error(ex.Code, ex.Message, ex.Field is "path" ? "file_path" : ex.Field);
             }
@@ -86,7 +86,7 @@ internal static class SpecCommand
         {
             if (value is null) return null;
             if (!int.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) || n < 1)
-                throw new SpecExtractionException(SpecExtractionException.InvalidRequest, $"{field} must be a whole number of at least 1, not '{value}'", field);
+                throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"{field} must be a whole number of at least 1, not '{value}'", field);
             return n;
         }
         return (Read(parse.GetValue(maxLength), "max_length") ?? SpecExtractionOptions.DefaultMaxLength, Read(parse.GetValue(maxTokens), "max_tokens"));
@@ -111,7 +111,7 @@ internal static class SpecCommand
                 var (length, tokens) = Budgets(parse, maxLength, maxTokens);
                 spec = SpecExtractor.Default.ExtractFromFile(parse.GetValue(file)!, SummarizeMode.Auto, length, tokens);
             }
-            catch (SpecExtractionException ex)
+            catch (ToolGrainsException ex)
             {
                 return output.Error(ex.Code, ex.Message, ex.Field is "path" ? "file_path" : ex.Field);
             }

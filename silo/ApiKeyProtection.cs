@@ -62,14 +62,9 @@ internal sealed class ApiKeyProtection(RequestDelegate next, ApiKeyRing keys)
         }
         context.Response.StatusCode = StatusCodes.Status401Unauthorized;
         context.Response.Headers.WWWAuthenticate = "Bearer realm=\"toolgrains\"";
-        await context.Response.WriteAsJsonAsync(new
-        {
-            error = new
-            {
-                code = ErrorCodes.Unauthorized,
-                message = $"This silo requires an API key: header {HeaderName}, Authorization: Bearer, or ?{QueryName}= in a browser.",
-            },
-        });
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await context.Response.WriteAsync(ToolGrains.Core.Protocol.ProtocolJson.Error(ErrorCodes.Unauthorized,
+            $"This silo requires an API key: header {HeaderName}, Authorization: Bearer, or ?{QueryName}= in a browser.", null));
     }
 
     private static string? HeaderKey(HttpRequest request)

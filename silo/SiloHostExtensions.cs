@@ -84,14 +84,14 @@ internal static class SiloHostExtensions
             // JSON only: a browser page cannot send application/json across origins without a CORS preflight,
             // which this silo never answers, so no web page a developer opens can call the cluster.
             if (!request.HasJsonContentType())
-                return Results.Text(ToolGrains.Core.Protocol.ErrorJson.Write(ToolGrains.ErrorCodes.InvalidRequest,
+                return Results.Text(ToolGrains.Core.Protocol.ProtocolJson.Error(ToolGrains.ErrorCodes.InvalidRequest,
                     "Content-Type must be application/json.", "content-type"), "application/json", statusCode: StatusCodes.Status415UnsupportedMediaType);
             // The protocol grain checks each operation against this role (a call made by the silo's own client).
             Orleans.Runtime.RequestContext.Set(ToolGrains.CallerContext.RoleKey, (int)ApiKeyProtection.RoleOf(context));
             using var reader = new StreamReader(request.Body);
             var body = await reader.ReadToEndAsync();
             var response = await grains.GetGrain<ToolGrains.IProtocolGrain>(0).CallAsync(tool, body);
-            return Results.Text(response.Json, "application/json", statusCode: response.Error is null ? 200 : HttpStatus(response.Error.Code));
+            return Results.Text(response.Json, "application/json", statusCode: response.Error is null ? 200 : ToolGrains.ErrorCodes.HttpStatus(response.Error.Code));
         });
         app.MapGet("/api/analytics", async (IGrainFactory grains) =>
             Results.Text(await grains.GetGrain<ToolGrains.IAnalyticsGrain>(0).GetReportJsonAsync(), "application/json"));
@@ -110,18 +110,4 @@ internal static class SiloHostExtensions
         stream.CopyTo(copy);
         return copy.ToArray();
     });
-
-    private static int HttpStatus(string code) => code switch
-    {
-        ToolGrains.ErrorCodes.Unauthorized => 401,
-        ToolGrains.ErrorCodes.Forbidden => 403,
-        ToolGrains.ErrorCodes.ToolFailed or ToolGrains.ErrorCodes.FlushFailed => 502,
-        ToolGrains.ErrorCodes.StorageUnavailable => 503,
-        _ => ToolGrains.ErrorCodes.ExitCode(code) switch
-        {
-            2 => 400,
-            3 => 404,
-            _ => 500,
-        },
-    };
 }

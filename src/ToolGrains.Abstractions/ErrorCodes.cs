@@ -10,6 +10,12 @@ public static class ErrorCodes
     public const string ToolNotFound = "tool_not_found";
     public const string FileNotFound = "file_not_found";
     public const string NotUtf8 = "not_utf8";
+    /// <summary>Binary content (NUL bytes): UTF-8 in form perhaps, but not a text document.</summary>
+    public const string NotText = "not_text";
+    public const string FileTooLarge = "file_too_large";
+    public const string EmptyFile = "empty_file";
+    /// <summary>The file exists but the OS refused to read it (permissions, locks, I/O errors).</summary>
+    public const string FileNotReadable = "file_not_readable";
     public const string NoCandidates = "no_candidates";
     public const string ClusterUnreachable = "cluster_unreachable";
     public const string Internal = "internal_error";
@@ -34,5 +40,21 @@ public static class ErrorCodes
         Unauthorized or Forbidden => 5,
         Internal or ModelUnavailable or ToolFailed or FlushFailed or StorageUnavailable => 1,
         _ => 2,
+    };
+
+    /// <summary>HTTP status of an error answer of <c>POST /api/call/{tool}</c>: 401, 403, 502 for a tool's failure,
+    /// 503 for storage, else by the exit code's class (400 bad request, 404 not found, 500 anything else).</summary>
+    public static int HttpStatus(string code) => code switch
+    {
+        Unauthorized => 401,
+        Forbidden => 403,
+        ToolFailed or FlushFailed => 502,
+        StorageUnavailable => 503,
+        _ => ExitCode(code) switch
+        {
+            2 => 400,
+            3 => 404,
+            _ => 500,
+        },
     };
 }

@@ -11,7 +11,7 @@ public sealed record ProtocolResponse(
 public sealed record ToolGrainsError(
     [property: Id(0)] string Code,
     [property: Id(1)] string Message,
-    [property: Id(2)] string? Field = null);
+    [property: Id(2), System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Field = null);
 
 /// <summary>
 /// Serves the JSON tool protocol (<c>toolgrains call TOOL</c>) on the cluster, so every client and the

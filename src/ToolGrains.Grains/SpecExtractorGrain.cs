@@ -18,6 +18,8 @@ public sealed class SpecExtractorGrain(IOptions<SpecExtractorOptions> options) :
     public Task<string> ExtractFileAsync(string filePath, bool summarize, int maxLength, int? maxTokens) =>
         Run(() =>
         {
+            // The cheap argument checks first, before the path is judged.
+            SpecExtractor.ValidateBudgets(maxLength, maxTokens);
             // A caller must not read the silo's files: only those under the folders the operator named.
             if (!string.IsNullOrWhiteSpace(filePath) && filePath.IndexOfAny(Path.GetInvalidPathChars()) < 0)
             {
@@ -36,7 +38,7 @@ public sealed class SpecExtractorGrain(IOptions<SpecExtractorOptions> options) :
         Run(() =>
         {
             if (string.IsNullOrWhiteSpace(text))
-                throw new SpecExtractionException(SpecExtractionException.EmptyFile, "The specification text is empty.", "text");
+                throw new ToolGrainsException(ErrorCodes.EmptyFile, "The specification text is empty.", "text");
             return SpecExtractor.Default.Extract(text, summarize, maxLength, maxTokens);
         }, textField: "text");
 
@@ -47,7 +49,7 @@ public sealed class SpecExtractorGrain(IOptions<SpecExtractorOptions> options) :
         {
             return Task.FromResult(extract().ToJson());
         }
-        catch (SpecExtractionException ex)
+        catch (ToolGrainsException ex)
         {
             throw new ToolGrainsException(ex.Code, ex.Message, textField is not null && ex.Field == "file_path" ? textField : ex.Field);
         }

@@ -31,10 +31,6 @@ public sealed class ToolDirectoryLoader(
                 await catalog.RegisterAsync(ToolDescriptorParser.ParseYamlFile(file, runner.BuiltinNames));
                 registered++;
             }
-            catch (ProtocolException ex)
-            {
-                logger.LogWarning("Tool file {File} skipped: {Error} (field {Field})", file, ex.Message, ex.Field);
-            }
             catch (ToolGrainsException ex)
             {
                 logger.LogWarning("Tool file {File} skipped: {Error} (field {Field})", file, ex.Message, ex.Field);

@@ -1,17 +1,17 @@
+using System.Collections.Immutable;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 
 namespace ToolGrains.Core.Protocol;
 
 /// <summary>
-/// Reads the fields of one JSON protocol request with errors that name the field, so every
-/// operation validates its input the same way.
+/// One JSON protocol request: the body checked to be one JSON object, then read as the operation's request
+/// record, with errors that name the field.
 /// </summary>
 public sealed class JsonRequest
 {
-    private readonly JsonElement _root;
-
-    private JsonRequest(JsonElement root) => _root = root;
+    private JsonRequest(JsonElement root) => Root = root;
 
     /// <summary>Largest request body accepted. Default 16 MiB: a batch of large items still fits; a runaway body does not.</summary>
     public const int MaxRequestBytes = 16 * 1024 * 1024;
@@ -19,9 +19,9 @@ public sealed class JsonRequest
     public static JsonRequest Parse(string json)
     {
         if (string.IsNullOrWhiteSpace(json))
-            throw new ProtocolException("invalid_request", "The request body is empty; expected a JSON object.");
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "The request body is empty; expected a JSON object.");
         if (Encoding.UTF8.GetByteCount(json) > MaxRequestBytes)
-            throw new ProtocolException("invalid_request", $"The request body is larger than {MaxRequestBytes} bytes.");
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"The request body is larger than {MaxRequestBytes} bytes.");
         JsonDocument document;
         try
         {
@@ -29,66 +29,63 @@ public sealed class JsonRequest
         }
         catch (JsonException ex)
         {
-            throw new ProtocolException("invalid_request", $"The request body is not valid JSON: {ex.Message}");
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"The request body is not valid JSON: {ex.Message}");
         }
         if (document.RootElement.ValueKind != JsonValueKind.Object)
-            throw new ProtocolException("invalid_request", $"The request body must be a JSON object, not {Describe(document.RootElement.ValueKind)}.");
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"The request body must be a JSON object, not {Describe(document.RootElement.ValueKind)}.");
         return new JsonRequest(document.RootElement);
     }
 
-    public JsonElement Root => _root;
+    /// <summary>The whole request, for a tool descriptor's free-form fields.</summary>
+    public JsonElement Root { get; }
 
-    public bool Has(string field) => _root.TryGetProperty(field, out var v) && v.ValueKind != JsonValueKind.Null;
+    /// <summary>The <c>operation</c> field when it is a string, for choosing the role before the request is read.</summary>
+    public string? Operation =>
+        Root.TryGetProperty("operation", out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
-    public bool TryGet(string field, out JsonElement value)
+    /// <summary>The request as <typeparamref name="T"/>; a field of the wrong type is <c>invalid_request</c> naming it.</summary>
+    public T Read<T>() where T : class
     {
-        if (_root.TryGetProperty(field, out value) && value.ValueKind != JsonValueKind.Null) return true;
-        value = default;
-        return false;
-    }
-
-    public string RequiredString(string field) =>
-        OptionalString(field) is { Length: > 0 } s && !string.IsNullOrWhiteSpace(s)
-            ? s
-            : throw new ProtocolException("invalid_request", $"'{field}' is required and must be a non-empty string.", field);
-
-    public string? OptionalString(string field)
-    {
-        if (!TryGet(field, out var v)) return null;
-        return v.ValueKind == JsonValueKind.String
-            ? v.GetString()
-            : throw new ProtocolException("invalid_request", $"'{field}' must be a string, not {Describe(v.ValueKind)}.", field);
-    }
-
-    public int? OptionalInt(string field, int min, int max)
-    {
-        if (!TryGet(field, out var v)) return null;
-        if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt64(out var n))
-            throw new ProtocolException("invalid_request", $"'{field}' must be an integer from {min} to {max}, not {Render(v)}.", field);
-        if (n < min || n > max)
-            throw new ProtocolException("invalid_request", $"'{field}' must be from {min} to {max}, not {n}.", field);
-        return (int)n;
-    }
-
-    public double? OptionalPositiveDouble(string field, double max)
-    {
-        if (!TryGet(field, out var v)) return null;
-        if (v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out var d) || !double.IsFinite(d))
-            throw new ProtocolException("invalid_request", $"'{field}' must be a positive number, not {Render(v)}.", field);
-        if (d <= 0 || d > max)
-            throw new ProtocolException("invalid_request", $"'{field}' must be greater than 0 and at most {max}, not {d}.", field);
-        return d;
-    }
-
-    public bool? OptionalBool(string field)
-    {
-        if (!TryGet(field, out var v)) return null;
-        return v.ValueKind switch
+        var info = ProtocolJson.Info<T>();
+        try
         {
-            JsonValueKind.True => true,
-            JsonValueKind.False => false,
-            _ => throw new ProtocolException("invalid_request", $"'{field}' must be true or false, not {Render(v)}.", field),
-        };
+            return Root.Deserialize(info)!;
+        }
+        catch (JsonException ex)
+        {
+            var field = FieldOf(ex.Path);
+            if (field is null || !Root.TryGetProperty(field, out var value))
+                throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"The request is not valid: {ex.Message}", field);
+            var type = info.Properties.FirstOrDefault(p => p.Name == field)?.PropertyType;
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'{field}' must be {Expected(type)}, not {Render(value)}.", field);
+        }
+    }
+
+    /// <summary><paramref name="value"/> when it is not blank; else <c>invalid_request</c> naming <paramref name="field"/>.</summary>
+    public static string Required(string? value, string field) =>
+        !string.IsNullOrWhiteSpace(value)
+            ? value
+            : throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'{field}' is required and must be a non-empty string.", field);
+
+    // "$.max_size" and "$.tags[1]" name max_size and tags.
+    private static string? FieldOf(string? path)
+    {
+        if (path is null || !path.StartsWith("$.", StringComparison.Ordinal)) return null;
+        var name = path[2..];
+        var end = name.IndexOfAny(['.', '[']);
+        return end < 0 ? name : name[..end];
+    }
+
+    private static string Expected(Type? type)
+    {
+        var t = type is null ? null : Nullable.GetUnderlyingType(type) ?? type;
+        if (t == typeof(int) || t == typeof(long)) return "an integer";
+        if (t == typeof(double)) return "a number";
+        if (t == typeof(bool)) return "true or false";
+        if (t == typeof(string)) return "a string";
+        if (t == typeof(ImmutableArray<string>)) return "an array of strings";
+        if (t == typeof(ImmutableArray<JsonElement>)) return "an array of JSON values";
+        return "a valid value";
     }
 
     private static string Render(JsonElement v)

@@ -9,7 +9,7 @@ public static class YamlJson
     public static JsonElement ReadFile(string path)
     {
         if (!File.Exists(path))
-            throw new ProtocolException("file_not_found", $"'{path}' does not exist.", "file");
+            throw new ToolGrainsException(ErrorCodes.FileNotFound, $"'{path}' does not exist.", "file");
         YamlStream yaml;
         try
         {
@@ -18,14 +18,14 @@ public static class YamlJson
         }
         catch (YamlDotNet.Core.YamlException ex)
         {
-            throw new ProtocolException("invalid_request", $"{path}: not valid YAML: {ex.Message}", "file");
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"{path}: not valid YAML: {ex.Message}", "file");
         }
         catch (YamlLimitException ex)
         {
-            throw new ProtocolException("invalid_request", $"{path}: {ex.Message}", "file");
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"{path}: {ex.Message}", "file");
         }
         if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root)
-            throw new ProtocolException("invalid_request", $"{path}: expected a YAML mapping of fields.", "file");
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"{path}: expected a YAML mapping of fields.", "file");
         return JsonSerializer.SerializeToElement(ToPlain(root));
     }
 

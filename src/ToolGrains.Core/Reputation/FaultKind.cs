@@ -64,7 +64,7 @@ public static class FaultClassifier
     {
         FaultKind.Transient => "transient",
         FaultKind.Permanent => "permanent",
-        FaultKind.CallerError => "invalid_request",
+        FaultKind.CallerError => ErrorCodes.InvalidRequest,
         _ => null,
     };
 
@@ -74,7 +74,7 @@ public static class FaultClassifier
     {
         "transient" => FaultKind.Transient,
         "permanent" => FaultKind.Permanent,
-        "invalid_request" or "bad_request" => FaultKind.CallerError,
+        ErrorCodes.InvalidRequest or "bad_request" => FaultKind.CallerError,
         _ => null,
     };
 

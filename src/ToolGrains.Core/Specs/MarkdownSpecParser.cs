@@ -55,7 +55,7 @@ public sealed partial class MarkdownSpecParser
     private MarkdownSpecParser(string text) => _text = text;
 
     /// <summary>Parses <paramref name="text"/> (line endings already normalized) into sections.</summary>
-    /// <exception cref="SpecExtractionException"><c>invalid_request</c> when lists or quotes nest deeper than <see cref="MarkdownNesting.MaxDepth"/>.</exception>
+    /// <exception cref="ToolGrainsException"><c>invalid_request</c> when lists or quotes nest deeper than <see cref="MarkdownNesting.MaxDepth"/>.</exception>
     public static SpecSections Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -95,8 +95,8 @@ public sealed partial class MarkdownSpecParser
         return parser.ToSections();
     }
 
-    private static SpecExtractionException TooDeep(string message) =>
-        new(SpecExtractionException.InvalidRequest, message, "file_path");
+    private static ToolGrainsException TooDeep(string message) =>
+        new(ErrorCodes.InvalidRequest, message, "file_path");
 
     private static MarkdownDocument ParseMarkdown(string text)
     {

@@ -158,7 +158,7 @@ public static partial class OpenApiSpecParser
         catch (YamlLimitException e)
         {
             // Not a fallback to Markdown: an alias bomb is refused, whatever else it might be.
-            throw new SpecExtractionException(SpecExtractionException.InvalidRequest, e.Message, "file_path");
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, e.Message, "file_path");
         }
         if (root is null || root["openapi"] is null)
         {

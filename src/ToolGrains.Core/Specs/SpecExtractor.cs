@@ -30,7 +30,7 @@ public sealed class SpecExtractor(SpecExtractionOptions? options = null)
     /// Extracts sections from <paramref name="text"/> and summarizes per <paramref name="mode"/>, within
     /// <paramref name="maxLength"/> characters and, when given, <paramref name="maxTokens"/> o200k tokens.
     /// </summary>
-    /// <exception cref="SpecExtractionException"><c>invalid_request</c> when a budget is below 1 or the document nests too deeply.</exception>
+    /// <exception cref="ToolGrainsException"><c>invalid_request</c> when a budget is below 1 or the document nests too deeply.</exception>
     public SpecExtractionResult Extract(string text, SummarizeMode mode, int maxLength = SpecExtractionOptions.DefaultMaxLength, int? maxTokens = null)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -91,7 +91,7 @@ public sealed class SpecExtractor(SpecExtractionOptions? options = null)
     }
 
     /// <summary>Reads <paramref name="path"/> (see <see cref="SpecFileReader"/> for the errors) and extracts it.</summary>
-    /// <exception cref="SpecExtractionException">The request or the file is refused; <see cref="SpecExtractionException.Code"/> says why.</exception>
+    /// <exception cref="ToolGrainsException">The request or the file is refused; <see cref="ToolGrainsException.Code"/> says why.</exception>
     public SpecExtractionResult ExtractFromFile(string path, bool summarize = true, int maxLength = SpecExtractionOptions.DefaultMaxLength, int? maxTokens = null) =>
         ExtractFromFile(path, summarize ? SummarizeMode.Auto : SummarizeMode.Never, maxLength, maxTokens);
 
@@ -103,16 +103,17 @@ public sealed class SpecExtractor(SpecExtractionOptions? options = null)
         return Extract(SpecFileReader.ReadAllText(path, Options.MaxFileSizeBytes), mode, maxLength, maxTokens);
     }
 
-    private static void ValidateBudgets(int maxLength, int? maxTokens)
+    /// <summary>Refuses a <paramref name="maxLength"/> or <paramref name="maxTokens"/> below 1, naming the field.</summary>
+    public static void ValidateBudgets(int maxLength, int? maxTokens)
     {
         if (maxLength < 1)
         {
-            throw new SpecExtractionException(SpecExtractionException.InvalidRequest,
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest,
                 $"max_length must be at least 1, got {maxLength}", "max_length");
         }
         if (maxTokens < 1)
         {
-            throw new SpecExtractionException(SpecExtractionException.InvalidRequest,
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest,
                 $"max_tokens must be at least 1, got {maxTokens}", "max_tokens");
         }
     }

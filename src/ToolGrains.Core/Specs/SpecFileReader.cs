@@ -19,30 +19,30 @@ public static class SpecFileReader
     {
         if (string.IsNullOrWhiteSpace(path))
         {
-            throw new SpecExtractionException(SpecExtractionException.InvalidRequest, "file_path is required", "file_path");
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "file_path is required", "file_path");
         }
         if (path.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
         {
-            throw new SpecExtractionException(SpecExtractionException.InvalidRequest, "file_path contains a NUL or another character no path may hold", "file_path");
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "file_path contains a NUL or another character no path may hold", "file_path");
         }
         if (Directory.Exists(path))
         {
-            throw new SpecExtractionException(SpecExtractionException.InvalidRequest, $"{path} is a directory, not a file", "file_path");
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"{path} is a directory, not a file", "file_path");
         }
         var info = new FileInfo(path);
         if (!info.Exists)
         {
-            throw new SpecExtractionException(SpecExtractionException.FileNotFound, $"file not found: {path}", "file_path");
+            throw new ToolGrainsException(ErrorCodes.FileNotFound, $"file not found: {path}", "file_path");
         }
         // Checked before reading so a huge file costs a stat, not its memory.
         if (info.Length > maxBytes)
         {
-            throw new SpecExtractionException(SpecExtractionException.FileTooLarge,
+            throw new ToolGrainsException(ErrorCodes.FileTooLarge,
                 $"{path} is {info.Length} bytes, more than the limit of {maxBytes}", "file_path");
         }
         if (info.Length == 0)
         {
-            throw new SpecExtractionException(SpecExtractionException.EmptyFile, $"{path} is empty", "file_path");
+            throw new ToolGrainsException(ErrorCodes.EmptyFile, $"{path} is empty", "file_path");
         }
 
         byte[] bytes;
@@ -52,12 +52,12 @@ public static class SpecFileReader
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new SpecExtractionException(SpecExtractionException.FileNotReadable, $"cannot read {path}: {e.Message}", "file_path");
+            throw new ToolGrainsException(ErrorCodes.FileNotReadable, $"cannot read {path}: {e.Message}", "file_path");
         }
         // The file may have grown between the stat and the read.
         if (bytes.LongLength > maxBytes)
         {
-            throw new SpecExtractionException(SpecExtractionException.FileTooLarge,
+            throw new ToolGrainsException(ErrorCodes.FileTooLarge,
                 $"{path} is {bytes.LongLength} bytes, more than the limit of {maxBytes}", "file_path");
         }
         return Decode(bytes, path);
@@ -70,12 +70,12 @@ public static class SpecFileReader
         if (bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || bytes.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF])
             || bytes.StartsWith((ReadOnlySpan<byte>)[0x00, 0x00, 0xFE, 0xFF]))
         {
-            throw new SpecExtractionException(SpecExtractionException.NotUtf8, $"{path} is UTF-16 or UTF-32, not UTF-8", "file_path");
+            throw new ToolGrainsException(ErrorCodes.NotUtf8, $"{path} is UTF-16 or UTF-32, not UTF-8", "file_path");
         }
         // NUL never occurs in text documents and is valid UTF-8, so strict decoding would not catch it.
         if (bytes.IndexOf((byte)0) >= 0)
         {
-            throw new SpecExtractionException(SpecExtractionException.NotText, $"{path} is binary (contains NUL bytes), not text", "file_path");
+            throw new ToolGrainsException(ErrorCodes.NotText, $"{path} is binary (contains NUL bytes), not text", "file_path");
         }
         if (bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
         {
@@ -88,11 +88,11 @@ public static class SpecFileReader
         }
         catch (DecoderFallbackException e)
         {
-            throw new SpecExtractionException(SpecExtractionException.NotUtf8, $"{path} is not valid UTF-8: {e.Message}", "file_path");
+            throw new ToolGrainsException(ErrorCodes.NotUtf8, $"{path} is not valid UTF-8: {e.Message}", "file_path");
         }
         if (text.AsSpan().IsWhiteSpace())
         {
-            throw new SpecExtractionException(SpecExtractionException.EmptyFile, $"{path} holds only whitespace", "file_path");
+            throw new ToolGrainsException(ErrorCodes.EmptyFile, $"{path} holds only whitespace", "file_path");
         }
         return text;
     }

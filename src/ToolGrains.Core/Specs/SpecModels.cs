@@ -1,6 +1,5 @@
-using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Json;
+using System.Text.Json.Serialization;
+using ToolGrains.Core.Protocol;
 
 namespace ToolGrains.Core.Specs;
 
@@ -78,85 +77,13 @@ public sealed record SpecSections(
 }
 
 /// <summary>Counts of the full text; <see cref="SummaryTokens"/> is set when a token budget was given.</summary>
-public sealed record SpecStats(int Chars, int Words, int Lines, bool Summarized, int SummaryChars, int? SummaryTokens = null);
+public sealed record SpecStats(int Chars, int Words, int Lines, bool Summarized, int SummaryChars,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? SummaryTokens = null);
 
 /// <summary>The answer of <c>extract_spec_from_file</c> (docs/architecture.md).</summary>
 public sealed record SpecExtractionResult(string OverseerSpec, string FullSpec, SpecSections Sections, SpecStats Stats,
     IReadOnlyList<SpecWarning>? Warnings = null)
 {
     /// <summary>The protocol's answer document, snake_case keys; requirements as their text.</summary>
-    public string ToJson(bool indented = false)
-    {
-        // Written by hand rather than through a serializer contract: the keys are the protocol's,
-        // requirements flatten to strings, and this is the one place that shape lives.
-        using var stream = new MemoryStream(FullSpec.Length + OverseerSpec.Length + 1024);
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions
-        {
-            Indented = indented,
-            // Specs are prose in any language: keep non-ASCII readable instead of \uXXXX escapes.
-            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        }))
-        {
-            w.WriteStartObject();
-            w.WriteString("overseer_spec", OverseerSpec);
-            w.WriteString("full_spec", FullSpec);
-
-            w.WriteStartObject("sections");
-            w.WriteString("overview", Sections.Overview);
-            w.WriteStartArray("requirements");
-            foreach (var r in Sections.Requirements)
-            {
-                w.WriteStringValue(r.Text);
-            }
-            w.WriteEndArray();
-            WriteStrings(w, "constraints", Sections.Constraints);
-            WriteStrings(w, "examples", Sections.Examples);
-            w.WriteStartArray("code_blocks");
-            foreach (var c in Sections.CodeBlocks)
-            {
-                w.WriteStartObject();
-                w.WriteString("language", c.Language);
-                w.WriteString("code", c.Code);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            WriteStrings(w, "bullets", Sections.Bullets);
-            w.WriteEndObject();
-
-            w.WriteStartObject("stats");
-            w.WriteNumber("chars", Stats.Chars);
-            w.WriteNumber("words", Stats.Words);
-            w.WriteNumber("lines", Stats.Lines);
-            w.WriteBoolean("summarized", Stats.Summarized);
-            w.WriteNumber("summary_chars", Stats.SummaryChars);
-            if (Stats.SummaryTokens is { } tokens)
-            {
-                w.WriteNumber("summary_tokens", tokens);
-            }
-            w.WriteEndObject();
-
-            w.WriteStartArray("warnings");
-            foreach (var warning in Warnings ?? [])
-            {
-                w.WriteStartObject();
-                w.WriteString("code", warning.Code);
-                w.WriteString("message", warning.Message);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length);
-    }
-
-    private static void WriteStrings(Utf8JsonWriter w, string name, IReadOnlyList<string> items)
-    {
-        w.WriteStartArray(name);
-        foreach (var item in items)
-        {
-            w.WriteStringValue(item);
-        }
-        w.WriteEndArray();
-    }
+    public string ToJson() => ProtocolJson.Serialize(SpecResponse.From(this));
 }

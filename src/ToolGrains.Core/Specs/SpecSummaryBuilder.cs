@@ -72,17 +72,17 @@ public static class SpecSummaryBuilder
         string.Create(CultureInfo.InvariantCulture, $"*Full specification: {chars} characters, {words} words*");
 
     /// <summary>Builds a summary of at most <paramref name="maxLength"/> characters and <paramref name="maxTokens"/> tokens.</summary>
-    /// <exception cref="SpecExtractionException"><c>invalid_request</c> when a budget is below 1.</exception>
+    /// <exception cref="ToolGrainsException"><c>invalid_request</c> when a budget is below 1.</exception>
     public static SpecSummary Build(SpecSections sections, int chars, int words, int maxLength, SpecExtractionOptions? options = null, int? maxTokens = null)
     {
         ArgumentNullException.ThrowIfNull(sections);
         if (maxLength < 1)
         {
-            throw new SpecExtractionException(SpecExtractionException.InvalidRequest, "max_length must be at least 1", "max_length");
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "max_length must be at least 1", "max_length");
         }
         if (maxTokens < 1)
         {
-            throw new SpecExtractionException(SpecExtractionException.InvalidRequest, "max_tokens must be at least 1", "max_tokens");
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "max_tokens must be at least 1", "max_tokens");
         }
         options ??= SpecExtractionOptions.Default;
         var (order, perSection) = Rank(sections, Footer(chars, words), options);

@@ -119,6 +119,7 @@ public sealed class BufferGrain(
 
     public async Task<BufferFlushResult> FlushAsync()
     {
+        BufferRules.ValidateBufferId(BufferId);
         var ledger = await LedgerAsync();
         if (ledger.Record.Mode == BufferSealMode.Manual && ledger.Record.PassThroughTool is null)
         {
@@ -145,6 +146,7 @@ public sealed class BufferGrain(
 
     public async Task<BufferStatus> GetStatusAsync()
     {
+        BufferRules.ValidateBufferId(BufferId);
         var ledger = await LedgerAsync();
         var r = ledger.Record;
         return new BufferStatus(
@@ -155,6 +157,7 @@ public sealed class BufferGrain(
 
     public async Task<BufferClearResult> ClearAsync()
     {
+        BufferRules.ValidateBufferId(BufferId);
         var ledger = await LedgerAsync();
         var (change, cleared) = ledger.Clear();
         await CommitAsync(ledger, change);

@@ -28,39 +28,39 @@ public static partial class ToolDescriptorParser
     public static ToolDescriptor Parse(JsonElement fields, string? baseDirectory, ISet<string> builtinNames)
     {
         if (fields.ValueKind != JsonValueKind.Object)
-            throw new ProtocolException("invalid_request", "A tool descriptor must be an object of fields.");
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "A tool descriptor must be an object of fields.");
         var id = RequiredString(fields, "id");
         if (!IdPattern().IsMatch(id))
-            throw new ProtocolException("invalid_request", $"'id' must match [a-z0-9_.-] and be at most 100 characters, not '{id}'.", "id");
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'id' must match [a-z0-9_.-] and be at most 100 characters, not '{id}'.", "id");
         if (ProtocolGrain.OperationNames.Contains(id))
-            throw new ProtocolException("invalid_request", $"'id' '{id}' is an operation of the protocol: a tool of that name could never be called.", "id");
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'id' '{id}' is an operation of the protocol: a tool of that name could never be called.", "id");
         var description = RequiredString(fields, "description");
         var version = OptionalString(fields, "version") ?? "1.0.0";
         var quality = DefaultQuality;
         if (fields.TryGetProperty("quality", out var q) && q.ValueKind != JsonValueKind.Null)
         {
             if (!TryNumber(q, out quality) || quality is < 0 or > 1)
-                throw new ProtocolException("invalid_request", $"'quality' must be a number from 0 to 1, not {q.GetRawText()}.", "quality");
+                throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'quality' must be a number from 0 to 1, not {q.GetRawText()}.", "quality");
         }
         var tags = ImmutableArray<string>.Empty;
         if (fields.TryGetProperty("tags", out var t) && t.ValueKind != JsonValueKind.Null)
         {
             if (t.ValueKind != JsonValueKind.Array || t.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(x.GetString())))
-                throw new ProtocolException("invalid_request", "'tags' must be a list of non-empty strings.", "tags");
+                throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'tags' must be a list of non-empty strings.", "tags");
             tags = [.. t.EnumerateArray().Select(x => x.GetString()!.Trim().ToLowerInvariant()).Distinct()];
         }
         var settings = "{}";
         if (fields.TryGetProperty("settings", out var s) && s.ValueKind != JsonValueKind.Null)
         {
             if (s.ValueKind != JsonValueKind.Object)
-                throw new ProtocolException("invalid_request", "'settings' must be a mapping.", "settings");
+                throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'settings' must be a mapping.", "settings");
             settings = s.GetRawText();
         }
 
         var kinds = new[] { "executable", "http", "builtin" }
             .Where(k => fields.TryGetProperty(k, out var v) && v.ValueKind != JsonValueKind.Null).ToArray();
         if (kinds.Length != 1)
-            throw new ProtocolException("invalid_request",
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest,
                 kinds.Length == 0 ? "A tool needs exactly one of 'executable', 'http' or 'builtin'; it has none."
                                   : $"A tool needs exactly one of 'executable', 'http' or 'builtin'; it has {string.Join(" and ", kinds)}.",
                 kinds.Length == 0 ? "executable" : kinds[1]);
@@ -71,7 +71,7 @@ public static partial class ToolDescriptorParser
             {
                 var name = kindField.ValueKind == JsonValueKind.String ? kindField.GetString()! : "";
                 if (!builtinNames.Contains(name))
-                    throw new ProtocolException("invalid_request",
+                    throw new ToolGrainsException(ErrorCodes.InvalidRequest,
                         $"Unknown builtin '{name}'; known: {string.Join(", ", builtinNames.Order())}.", "builtin");
                 return new(id, version, description, tags, quality, ToolKind.Builtin, name, [], DefaultTimeoutSeconds, baseDirectory, settings);
             }
@@ -80,7 +80,7 @@ public static partial class ToolDescriptorParser
                 RequireObject(kindField, "http");
                 var url = RequiredString(kindField, "url", "http.url");
                 if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
-                    throw new ProtocolException("invalid_request", $"'http.url' must be an absolute http(s) URL, not '{url}'.", "http.url");
+                    throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'http.url' must be an absolute http(s) URL, not '{url}'.", "http.url");
                 return new(id, version, description, tags, quality, ToolKind.Http, url, [], Timeout(kindField, "http"), baseDirectory, settings);
             }
             default:
@@ -89,12 +89,12 @@ public static partial class ToolDescriptorParser
                 var command = RequiredString(kindField, "command", "executable.command");
                 var resolved = Path.IsPathRooted(command) || baseDirectory is null ? command : Path.GetFullPath(Path.Combine(baseDirectory, command));
                 if (!File.Exists(resolved))
-                    throw new ProtocolException("invalid_request", $"'executable.command': '{resolved}' does not exist.", "executable.command");
+                    throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'executable.command': '{resolved}' does not exist.", "executable.command");
                 var args = ImmutableArray<string>.Empty;
                 if (kindField.TryGetProperty("args", out var a) && a.ValueKind != JsonValueKind.Null)
                 {
                     if (a.ValueKind != JsonValueKind.Array)
-                        throw new ProtocolException("invalid_request", "'executable.args' must be a list of strings.", "executable.args");
+                        throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'executable.args' must be a list of strings.", "executable.args");
                     args = [.. a.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String ? x.GetString()! : x.GetRawText())];
                 }
                 return new(id, version, description, tags, quality, ToolKind.Executable, resolved, args,
@@ -107,14 +107,14 @@ public static partial class ToolDescriptorParser
     {
         if (!kindField.TryGetProperty("timeout_seconds", out var v) || v.ValueKind == JsonValueKind.Null) return DefaultTimeoutSeconds;
         if (!TryNumber(v, out var d) || d <= 0 || d > 3600)
-            throw new ProtocolException("invalid_request", $"'{prefix}.timeout_seconds' must be a number of seconds from 0 to 3600, not {v.GetRawText()}.", $"{prefix}.timeout_seconds");
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'{prefix}.timeout_seconds' must be a number of seconds from 0 to 3600, not {v.GetRawText()}.", $"{prefix}.timeout_seconds");
         return d;
     }
 
     private static void RequireObject(JsonElement e, string field)
     {
         if (e.ValueKind != JsonValueKind.Object)
-            throw new ProtocolException("invalid_request", $"'{field}' must be a mapping.", field);
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'{field}' must be a mapping.", field);
     }
 
     private static bool TryNumber(JsonElement e, out double value)
@@ -132,7 +132,7 @@ public static partial class ToolDescriptorParser
     private static string RequiredString(JsonElement e, string name, string? field = null) =>
         OptionalString(e, name, field) is { } s && !string.IsNullOrWhiteSpace(s)
             ? s.Trim()
-            : throw new ProtocolException("invalid_request", $"'{field ?? name}' is required.", field ?? name);
+            : throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'{field ?? name}' is required.", field ?? name);
 
     private static string? OptionalString(JsonElement e, string name, string? field = null)
     {
@@ -141,7 +141,7 @@ public static partial class ToolDescriptorParser
         {
             JsonValueKind.String => v.GetString(),
             JsonValueKind.Number => v.GetRawText(),
-            _ => throw new ProtocolException("invalid_request", $"'{field ?? name}' must be a string.", field ?? name),
+            _ => throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'{field ?? name}' must be a string.", field ?? name),
         };
     }
 }

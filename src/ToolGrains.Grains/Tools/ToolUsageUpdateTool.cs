@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ToolGrains.Core.Protocol;
 
 namespace ToolGrains.Grains.Tools;
 
@@ -38,19 +39,10 @@ public sealed class ToolUsageUpdateTool(IGrainFactory grains) : IBuiltinTool
         var skipped = new List<string>();
         foreach (var item in items)
         {
-            if (item.ValueKind != JsonValueKind.Object
-                || !item.TryGetProperty("tool_id", out var id) || id.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(id.GetString()))
-            {
-                skipped.Add("an item without a tool_id");
-                continue;
-            }
-            long increment = 1;
-            if (item.TryGetProperty("increment", out var inc) && (inc.ValueKind != JsonValueKind.Number || !inc.TryGetInt64(out increment) || increment < 1))
-            {
-                skipped.Add($"{id.GetString()}: increment is not a positive integer");
-                continue;
-            }
-            perTool[id.GetString()!] = perTool.GetValueOrDefault(id.GetString()!) + increment;
+            if (UsageItem.Read(item, out var why) is { ToolId: { } id, Increment: { } increment })
+                perTool[id] = perTool.GetValueOrDefault(id) + increment;
+            else
+                skipped.Add(why!);
         }
         // One call per tool, in parallel: the tools' grains are independent.
         var updates = perTool.Select(async pair =>

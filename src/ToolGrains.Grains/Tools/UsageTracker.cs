@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ToolGrains.Core.Protocol;
 
 namespace ToolGrains.Grains.Tools;
 
@@ -55,7 +55,7 @@ public sealed class UsageTracker(IGrainFactory grains, IOptions<UsageTrackingOpt
             if (taken.Count == 0) return;
             try
             {
-                var items = taken.Select(t => JsonSerializer.Serialize(new { tool_id = t.Tool, increment = t.Count })).ToImmutableArray();
+                var items = taken.Select(t => ProtocolJson.Serialize(new UsageItem(t.Tool, t.Count))).ToImmutableArray();
                 await grains.GetGrain<IBufferGrain>(O.BufferId).WriteAsync(new BufferWriteRequest(
                     items, new BufferSettingsUpdate(BufferStrategy.Batched, O.MaxSize, O.FlushIntervalSeconds, O.PassThroughTool)));
             }

@@ -105,8 +105,8 @@ public sealed class RealSpecTests
             _ => string.Concat(Enumerable.Repeat("- ", depth)) + "x\n",
         };
         var sw = Stopwatch.StartNew();
-        var e = Assert.Throws<SpecExtractionException>(() => SpecExtractor.Default.Extract(text));
-        Assert.Equal((SpecExtractionException.InvalidRequest, "file_path"), (e.Code, e.Field));
+        var e = Assert.Throws<ToolGrainsException>(() => SpecExtractor.Default.Extract(text));
+        Assert.Equal((ErrorCodes.InvalidRequest, "file_path"), (e.Code, e.Field));
         Assert.True(sw.ElapsedMilliseconds < 1_000, $"{sw.ElapsedMilliseconds} ms");
     }
 
@@ -123,8 +123,8 @@ public sealed class RealSpecTests
         }
         string text = sb.ToString();
         var sw = Stopwatch.StartNew();
-        var e = Assert.Throws<SpecExtractionException>(() => SpecExtractor.Default.Extract(text));
-        Assert.Equal(SpecExtractionException.InvalidRequest, e.Code);
+        var e = Assert.Throws<ToolGrainsException>(() => SpecExtractor.Default.Extract(text));
+        Assert.Equal(ErrorCodes.InvalidRequest, e.Code);
         Assert.True(sw.ElapsedMilliseconds < 1_000, $"{sw.ElapsedMilliseconds} ms");
         // Ordinary nesting still parses.
         Assert.NotEmpty(MarkdownSpecParser.Parse(string.Concat(Enumerable.Range(0, 10).Select(i => new string(' ', 2 * i) + "- item MUST hold\n"))).Bullets);
@@ -149,8 +149,8 @@ public sealed class RealSpecTests
     {
         long before = GC.GetAllocatedBytesForCurrentThread();
         var sw = Stopwatch.StartNew();
-        var e = Assert.Throws<SpecExtractionException>(() => SpecExtractor.Default.Extract(AliasBomb));
-        Assert.Equal((SpecExtractionException.InvalidRequest, "file_path"), (e.Code, e.Field));
+        var e = Assert.Throws<ToolGrainsException>(() => SpecExtractor.Default.Extract(AliasBomb));
+        Assert.Equal((ErrorCodes.InvalidRequest, "file_path"), (e.Code, e.Field));
         Assert.Contains("aliases", e.Message);
         Assert.True(sw.ElapsedMilliseconds < 1_000, $"{sw.ElapsedMilliseconds} ms");
         Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 50_000_000, "allocated more than 50 MB");
@@ -159,7 +159,7 @@ public sealed class RealSpecTests
         File.WriteAllText(file, AliasBomb.Replace("openapi: 3.0.0", "id: bomb"));
         try
         {
-            var pe = Assert.Throws<ProtocolException>(() => YamlJson.ReadFile(file));
+            var pe = Assert.Throws<ToolGrainsException>(() => YamlJson.ReadFile(file));
             Assert.Equal("invalid_request", pe.Code);
         }
         finally

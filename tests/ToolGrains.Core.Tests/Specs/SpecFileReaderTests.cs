@@ -17,7 +17,7 @@ public sealed class SpecFileReaderTests : IDisposable
         return path;
     }
 
-    private static SpecExtractionException Refused(Action action) => Assert.Throws<SpecExtractionException>(action);
+    private static ToolGrainsException Refused(Action action) => Assert.Throws<ToolGrainsException>(action);
 
     [Fact]
     public void Reads_a_markdown_file_and_extracts_it()
@@ -40,21 +40,21 @@ public sealed class SpecFileReaderTests : IDisposable
     public void Missing_file_is_file_not_found()
     {
         var e = Refused(() => SpecExtractor.Default.ExtractFromFile(Path.Combine(_dir, "nope.md")));
-        Assert.Equal((SpecExtractionException.FileNotFound, "file_path"), (e.Code, e.Field));
+        Assert.Equal((ErrorCodes.FileNotFound, "file_path"), (e.Code, e.Field));
     }
 
     [Fact]
     public void A_directory_is_an_invalid_request()
     {
         var e = Refused(() => SpecExtractor.Default.ExtractFromFile(_dir));
-        Assert.Equal((SpecExtractionException.InvalidRequest, "file_path"), (e.Code, e.Field));
+        Assert.Equal((ErrorCodes.InvalidRequest, "file_path"), (e.Code, e.Field));
     }
 
     [Fact]
     public void An_empty_path_is_an_invalid_request()
     {
         var e = Refused(() => SpecExtractor.Default.ExtractFromFile(""));
-        Assert.Equal((SpecExtractionException.InvalidRequest, "file_path"), (e.Code, e.Field));
+        Assert.Equal((ErrorCodes.InvalidRequest, "file_path"), (e.Code, e.Field));
     }
 
     [Fact]
@@ -62,7 +62,7 @@ public sealed class SpecFileReaderTests : IDisposable
     {
         string path = Write("latin1.md", [.. "caf"u8, 0xE9, .. " au lait"u8]);
         var e = Refused(() => SpecExtractor.Default.ExtractFromFile(path));
-        Assert.Equal(SpecExtractionException.NotUtf8, e.Code);
+        Assert.Equal(ErrorCodes.NotUtf8, e.Code);
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public sealed class SpecFileReaderTests : IDisposable
     {
         string path = Write("utf16.md", [.. Encoding.Unicode.GetPreamble(), .. Encoding.Unicode.GetBytes("# Spec")]);
         var e = Refused(() => SpecExtractor.Default.ExtractFromFile(path));
-        Assert.Equal(SpecExtractionException.NotUtf8, e.Code);
+        Assert.Equal(ErrorCodes.NotUtf8, e.Code);
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public sealed class SpecFileReaderTests : IDisposable
     {
         string path = Write("image.png", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D]);
         var e = Refused(() => SpecExtractor.Default.ExtractFromFile(path));
-        Assert.Equal(SpecExtractionException.NotText, e.Code);
+        Assert.Equal(ErrorCodes.NotText, e.Code);
     }
 
     [Fact]
@@ -87,7 +87,7 @@ public sealed class SpecFileReaderTests : IDisposable
         string path = Write("big.md", Encoding.UTF8.GetBytes(new string('a', 2_000)));
         var extractor = new SpecExtractor(new SpecExtractionOptions { MaxFileSizeBytes = 1_000 });
         var e = Refused(() => extractor.ExtractFromFile(path));
-        Assert.Equal((SpecExtractionException.FileTooLarge, "file_path"), (e.Code, e.Field));
+        Assert.Equal((ErrorCodes.FileTooLarge, "file_path"), (e.Code, e.Field));
         Assert.Equal(50L * 1024 * 1024, SpecExtractionOptions.Default.MaxFileSizeBytes);
     }
 
@@ -98,7 +98,7 @@ public sealed class SpecFileReaderTests : IDisposable
     {
         string path = Write("empty.md", content);
         var e = Refused(() => SpecExtractor.Default.ExtractFromFile(path));
-        Assert.Equal(SpecExtractionException.EmptyFile, e.Code);
+        Assert.Equal(ErrorCodes.EmptyFile, e.Code);
     }
 
     [Theory]
@@ -107,21 +107,8 @@ public sealed class SpecFileReaderTests : IDisposable
     public void Max_length_below_one_is_an_invalid_request_before_reading(int maxLength)
     {
         var e = Refused(() => SpecExtractor.Default.ExtractFromFile(Path.Combine(_dir, "nope.md"), true, maxLength));
-        Assert.Equal((SpecExtractionException.InvalidRequest, "max_length"), (e.Code, e.Field));
+        Assert.Equal((ErrorCodes.InvalidRequest, "max_length"), (e.Code, e.Field));
         e = Refused(() => SpecExtractor.Default.Extract("text", true, maxLength));
         Assert.Equal("max_length", e.Field);
-    }
-
-    [Fact]
-    public void Errors_render_as_the_protocols_error_document()
-    {
-        var e = new SpecExtractionException(SpecExtractionException.NotUtf8, "bad bytes", "file_path");
-        using var doc = JsonDocument.Parse(e.ToJson());
-        var error = doc.RootElement.GetProperty("error");
-        Assert.Equal("not_utf8", error.GetProperty("code").GetString());
-        Assert.Equal("bad bytes", error.GetProperty("message").GetString());
-        Assert.Equal("file_path", error.GetProperty("field").GetString());
-        Assert.False(JsonDocument.Parse(new SpecExtractionException("invalid_request", "x").ToJson())
-            .RootElement.GetProperty("error").TryGetProperty("field", out _));
     }
 }

@@ -123,8 +123,8 @@ public sealed class SpecSummaryTests
         // A short text within the token budget is not summarized.
         var small = SpecExtractor.Default.Extract("# Spec\n\nA small service.\n", summarize: true, maxTokens: 500);
         Assert.False(small.Stats.Summarized);
-        var e = Assert.Throws<SpecExtractionException>(() => SpecExtractor.Default.Extract(doc, summarize: true, maxTokens: 0));
-        Assert.Equal((SpecExtractionException.InvalidRequest, "max_tokens"), (e.Code, e.Field));
+        var e = Assert.Throws<ToolGrainsException>(() => SpecExtractor.Default.Extract(doc, summarize: true, maxTokens: 0));
+        Assert.Equal((ErrorCodes.InvalidRequest, "max_tokens"), (e.Code, e.Field));
     }
 
     [Fact]
@@ -245,7 +245,7 @@ public sealed class SpecSummaryTests
     [Fact]
     public void Max_length_below_one_is_an_invalid_request()
     {
-        var e = Assert.Throws<SpecExtractionException>(() => SpecSummaryBuilder.Build(SpecSections.Empty, 0, 0, 0));
-        Assert.Equal((SpecExtractionException.InvalidRequest, "max_length"), (e.Code, e.Field));
+        var e = Assert.Throws<ToolGrainsException>(() => SpecSummaryBuilder.Build(SpecSections.Empty, 0, 0, 0));
+        Assert.Equal((ErrorCodes.InvalidRequest, "max_length"), (e.Code, e.Field));
     }
 }
