@@ -1,11 +1,11 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using ToolGrains.Core.Buffers;
 using ToolGrains.Grains.Buffers;
-using ToolGrains.Grains.Tools;
+using ToolGrains.Grains.Running;
 using ToolGrains.Hosting;
 
 namespace ToolGrains.Bench;

@@ -2,7 +2,8 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using ToolGrains.Core.Reputation;
-using ToolGrains.Grains.Tools;
+using ToolGrains.Grains.Reputation;
+using ToolGrains.Grains.Running;
 using ToolGrains.Hosting;
 
 namespace ToolGrains.Bench;

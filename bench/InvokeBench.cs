@@ -4,7 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
-using ToolGrains.Grains.Tools;
+using ToolGrains.Grains.Running;
 using ToolGrains.Hosting;
 
 namespace ToolGrains.Bench;

@@ -4,9 +4,9 @@ using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Orleans.Dashboard;
 using ToolGrains.Grains.Buffers;
-using ToolGrains.Grains.Tools;
-using ToolGrains.Hosting;
+using ToolGrains.Grains.Running;
 using ToolGrains.Grains.Security;
+using ToolGrains.Hosting;
 
 namespace ToolGrains.Silo;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
-using ToolGrains.Grains.Tools;
+using ToolGrains.Grains.Reputation;
+using ToolGrains.Grains.Usage;
 
 namespace ToolGrains.Hosting;
 

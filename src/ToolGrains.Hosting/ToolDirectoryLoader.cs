@@ -2,7 +2,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using ToolGrains.Core.Protocol;
-using ToolGrains.Grains.Tools;
+using ToolGrains.Grains.Catalog;
+using ToolGrains.Grains.Running;
 
 namespace ToolGrains.Hosting;
 

@@ -1,7 +1,7 @@
-using ToolGrains.Qdrant;
 using System.Net;
+using ToolGrains.Grains.Running;
 using ToolGrains.Grains.Security;
-using ToolGrains.Grains.Tools;
+using ToolGrains.Qdrant;
 
 namespace ToolGrains.Hosting;
 

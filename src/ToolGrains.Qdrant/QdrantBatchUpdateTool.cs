@@ -1,8 +1,10 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using Qdrant.Client;
 using Qdrant.Client.Grpc;
-using ToolGrains.Grains.Tools;
+using Qdrant.Client;
+using ToolGrains.Grains.Reputation;
+using ToolGrains.Grains.Running;
+using ToolGrains.Grains.Usage;
 
 namespace ToolGrains.Qdrant;
 

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Qdrant.Client.Grpc;
-using ToolGrains.Grains.Tools;
+using ToolGrains.Grains.Reputation;
 
 namespace ToolGrains.Qdrant;
 

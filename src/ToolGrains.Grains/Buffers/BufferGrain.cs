@@ -8,7 +8,8 @@ using Orleans.Concurrency;
 using Orleans.Storage;
 using ToolGrains.Core.Buffers;
 using ToolGrains.Core.Protocol;
-using ToolGrains.Grains.Tools;
+using ToolGrains.Grains.Running;
+using ToolGrains.Grains.Usage;
 
 namespace ToolGrains.Grains.Buffers;
 

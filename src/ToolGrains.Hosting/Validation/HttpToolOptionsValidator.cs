@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using ToolGrains.Grains.Tools;
+using ToolGrains.Grains.Running;
 
 namespace ToolGrains.Hosting.Validation;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using ToolGrains.Grains.Tools;
+using ToolGrains.Grains.Invocation;
 
 namespace ToolGrains.Hosting.Validation;
 

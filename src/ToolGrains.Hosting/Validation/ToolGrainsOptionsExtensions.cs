@@ -1,11 +1,13 @@
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using ToolGrains.Core.Reputation;
 using ToolGrains.Grains.Analytics;
 using ToolGrains.Grains.Buffers;
-using ToolGrains.Grains.Tools;
+using ToolGrains.Grains.Invocation;
+using ToolGrains.Grains.Reputation;
+using ToolGrains.Grains.Usage;
 using ToolGrains.Qdrant;
 
 namespace ToolGrains.Hosting.Validation;

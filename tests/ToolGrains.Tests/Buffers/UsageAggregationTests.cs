@@ -1,5 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
-using ToolGrains.Grains.Tools;
+using ToolGrains.Grains.Usage;
 using ToolGrains.Tests.Infrastructure;
 
 namespace ToolGrains.Tests.Buffers;

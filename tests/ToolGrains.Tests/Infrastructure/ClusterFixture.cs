@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
-using ToolGrains.Grains.Tools;
+using ToolGrains.Grains.Running;
 
 namespace ToolGrains.Tests.Infrastructure;
 
@@ -33,7 +33,7 @@ public class ClusterFixture : ToolGrainsClusterFixture
     {
         silo.Services.AddSingleton<IBuiltinTool, ControllableTool>();
         silo.Services.Configure<ToolRunnerOptions>(o => o.SinkDirectory = DataDir);
-        silo.Services.Configure<ToolGrains.Grains.SpecExtractorOptions>(o => o.AllowedDirectories = [DataDir]);
+        silo.Services.Configure<ToolGrains.Grains.Specs.SpecExtractorOptions>(o => o.AllowedDirectories = [DataDir]);
     }
 
     /// <summary>Registers a tool from JSON fields (the `register_tool` operation).</summary>

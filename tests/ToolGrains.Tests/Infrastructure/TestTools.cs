@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using ToolGrains.Grains.Tools;
+using ToolGrains.Grains.Running;
 
 namespace ToolGrains.Tests.Infrastructure;
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Hosting;
 using Orleans.TestingHost;
-using ToolGrains.Grains.Tools;
+using ToolGrains.Grains.Reputation;
 using ToolGrains.Hosting;
 
 namespace ToolGrains.Tests.Infrastructure;

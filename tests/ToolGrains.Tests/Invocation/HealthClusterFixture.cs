@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
 using ToolGrains.Core.Reputation;
-using ToolGrains.Grains.Tools;
+using ToolGrains.Grains.Running;
 using ToolGrains.Tests.Infrastructure;
 
 namespace ToolGrains.Tests.Invocation;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
-using ToolGrains.Grains.Tools;
+using ToolGrains.Grains.Catalog;
+using ToolGrains.Grains.Running;
 using ToolGrains.Tests.Infrastructure;
 
 namespace ToolGrains.Tests.Invocation;

@@ -210,7 +210,7 @@ public sealed class ToolHealthTests(HealthClusterFixture fixture)
         var durations = new System.Collections.Concurrent.ConcurrentBag<(double Seconds, string? Tool, string? Error)>();
         using var activities = new ActivityListener
         {
-            ShouldListenTo = source => source.Name == ToolGrains.Grains.Tools.ToolTelemetry.ActivitySourceName,
+            ShouldListenTo = source => source.Name == ToolGrains.Grains.Running.ToolTelemetry.ActivitySourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = a => { if (a.GetTagItem("gen_ai.tool.name") is string t && t.EndsWith(tag, StringComparison.Ordinal)) spans.Add(a); },
         };
@@ -218,7 +218,7 @@ public sealed class ToolHealthTests(HealthClusterFixture fixture)
         using var meters = new System.Diagnostics.Metrics.MeterListener();
         meters.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Name == ToolGrains.Grains.Tools.ToolTelemetry.DurationName) listener.EnableMeasurementEvents(instrument);
+            if (instrument.Name == ToolGrains.Grains.Running.ToolTelemetry.DurationName) listener.EnableMeasurementEvents(instrument);
         };
         meters.SetMeasurementEventCallback<double>((_, value, tags, _) =>
         {

@@ -3,7 +3,8 @@ using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using ToolGrains.Core.Embeddings;
-using ToolGrains.Grains.Tools;
+using ToolGrains.Grains.Reputation;
+using ToolGrains.Grains.Usage;
 using ToolGrains.Tests.Infrastructure;
 using Xunit.Abstractions;
 

@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using ToolGrains.Grains.Tools;
+using ToolGrains.Grains.Running;
 using ToolGrains.Tests.Infrastructure;
 
 namespace ToolGrains.Tests.Tools;

@@ -1,4 +1,4 @@
-namespace ToolGrains.Grains.Tools;
+namespace ToolGrains.Grains.Usage;
 
 /// <summary>How tool invocations are counted (issue 4, usage tracking).</summary>
 public sealed class UsageTrackingOptions

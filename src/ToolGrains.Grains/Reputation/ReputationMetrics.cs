@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using ToolGrains.Grains.Buffers;
 
-namespace ToolGrains.Grains.Tools;
+namespace ToolGrains.Grains.Reputation;
 
 /// <summary>Counters of the <c>ToolGrains</c> meter for tool reputation.</summary>
 public sealed class ReputationMetrics

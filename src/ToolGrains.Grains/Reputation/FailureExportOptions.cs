@@ -1,4 +1,4 @@
-namespace ToolGrains.Grains.Tools;
+namespace ToolGrains.Grains.Reputation;
 
 /// <summary>Where marked failures are also sent, for use as shared memory outside the cluster.</summary>
 public sealed class FailureExportOptions

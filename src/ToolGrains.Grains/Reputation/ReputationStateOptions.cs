@@ -1,4 +1,4 @@
-namespace ToolGrains.Grains.Tools;
+namespace ToolGrains.Grains.Reputation;
 
 /// <summary>Limits of what a tool's reputation state keeps, beyond those of <see cref="QualityPolicy"/>.</summary>
 public sealed class ReputationStateOptions

@@ -1,4 +1,4 @@
-namespace ToolGrains.Grains.Tools;
+namespace ToolGrains.Grains.Running;
 
 /// <summary>Where HTTP tools may send requests (<c>ToolGrains:HttpTools</c>).</summary>
 public sealed class HttpToolOptions

@@ -2,8 +2,9 @@ using System.Collections.Frozen;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ToolGrains.Core.Reputation;
+using ToolGrains.Grains.Invocation;
 
-namespace ToolGrains.Grains.Tools;
+namespace ToolGrains.Grains.Catalog;
 
 /// <summary>The catalog at one version, as the ranking reads it.</summary>
 public sealed class CatalogView(CatalogSnapshot snapshot)

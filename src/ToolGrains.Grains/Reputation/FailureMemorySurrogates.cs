@@ -1,6 +1,6 @@
 using ToolGrains.Core.Reputation;
 
-namespace ToolGrains.Grains.Tools;
+namespace ToolGrains.Grains.Reputation;
 
 // Core's failure memory is a plain model with no Orleans attributes (it stays testable without a
 // cluster); these surrogates let a grain keep it in its persistent state as it is, so the grain

@@ -6,8 +6,11 @@ using Orleans.Concurrency;
 using Orleans.Runtime;
 using ToolGrains.Core.Protocol;
 using ToolGrains.Core.Reputation;
+using ToolGrains.Grains.Catalog;
+using ToolGrains.Grains.Running;
+using ToolGrains.Grains.Usage;
 
-namespace ToolGrains.Grains.Tools;
+namespace ToolGrains.Grains.Invocation;
 
 /// <summary>
 /// The self-healing tool call (issues 5 and 15): shortlist the catalog's tools by similarity to the scenario,

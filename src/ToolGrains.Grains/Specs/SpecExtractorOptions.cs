@@ -1,4 +1,4 @@
-namespace ToolGrains.Grains;
+namespace ToolGrains.Grains.Specs;
 
 /// <summary>What spec extraction on the cluster may read (<c>ToolGrains:SpecDirs</c>).</summary>
 public sealed class SpecExtractorOptions

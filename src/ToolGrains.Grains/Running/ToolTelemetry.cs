@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using ToolGrains.Grains.Buffers;
 
-namespace ToolGrains.Grains.Tools;
+namespace ToolGrains.Grains.Running;
 
 /// <summary>
 /// Tool attempts in the OpenTelemetry GenAI conventions (issue 15): one <c>execute_tool {tool}</c> span per attempt of the

@@ -6,7 +6,7 @@ using ToolGrains.Core.Protocol;
 using ToolGrains.Grains.Security;
 using ToolGrains.Core.Reputation;
 
-namespace ToolGrains.Grains.Tools;
+namespace ToolGrains.Grains.Running;
 
 /// <summary>
 /// Runs one tool call: an executable (request on stdin, JSON on stdout, exit code, timeout with the

@@ -1,4 +1,4 @@
-namespace ToolGrains.Grains.Tools;
+namespace ToolGrains.Grains.Running;
 
 /// <summary>Limits on what a tool may send back.</summary>
 public sealed class ToolRunnerOptions

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ToolGrains.Core.Reputation;
 
-namespace ToolGrains.Grains.Tools;
+namespace ToolGrains.Grains.Reputation;
 
 /// <summary>
 /// Writes each marked failure (tool, scenario, error, severity, time and the scenario's vector) as one

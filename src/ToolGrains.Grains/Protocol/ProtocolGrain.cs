@@ -1,9 +1,10 @@
 using System.Text.Json;
 using Orleans.Concurrency;
 using ToolGrains.Core.Protocol;
-using ToolGrains.Grains.Tools;
+using ToolGrains.Grains.Catalog;
+using ToolGrains.Grains.Running;
 
-namespace ToolGrains.Grains;
+namespace ToolGrains.Grains.Protocol;
 
 /// <summary>
 /// The JSON tool protocol (docs/architecture.md) on the cluster: reads a request as its operation's record, calls the

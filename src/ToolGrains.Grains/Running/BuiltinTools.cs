@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 
-namespace ToolGrains.Grains.Tools;
+namespace ToolGrains.Grains.Running;
 
 /// <summary>A tool implemented in .NET and registered in DI; a YAML file selects it with <c>builtin: NAME</c>.</summary>
 public interface IBuiltinTool

@@ -3,7 +3,7 @@ using Orleans.Concurrency;
 using ToolGrains.Core.Specs;
 using ToolGrains.Grains.Security;
 
-namespace ToolGrains.Grains;
+namespace ToolGrains.Grains.Specs;
 
 /// <summary>Stateless: extraction is pure CPU work, so every silo runs it locally and in parallel.</summary>
 [StatelessWorker]

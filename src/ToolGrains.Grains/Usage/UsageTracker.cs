@@ -3,8 +3,9 @@ using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ToolGrains.Core.Protocol;
+using ToolGrains.Grains.Reputation;
 
-namespace ToolGrains.Grains.Tools;
+namespace ToolGrains.Grains.Usage;
 
 /// <summary>
 /// Counts tool invocations per silo and writes them to the usage buffer as one item per tool,

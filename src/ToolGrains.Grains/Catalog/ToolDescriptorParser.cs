@@ -3,8 +3,9 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using ToolGrains.Core.Protocol;
+using ToolGrains.Grains.Protocol;
 
-namespace ToolGrains.Grains.Tools;
+namespace ToolGrains.Grains.Catalog;
 
 /// <summary>
 /// Reads a tool's YAML (or the same fields as JSON) into a <see cref="ToolDescriptor"/>, refusing

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using ToolGrains.Core.Protocol;
+using ToolGrains.Grains.Running;
 
-namespace ToolGrains.Grains.Tools;
+namespace ToolGrains.Grains.Usage;
 
 /// <summary>
 /// The built-in <c>tool_usage_update</c>: items <c>{"tool_id", "increment"}</c> (increment a positive

@@ -1,6 +1,6 @@
 using ToolGrains.Core.Reputation;
 
-namespace ToolGrains.Grains.Tools;
+namespace ToolGrains.Grains.Reputation;
 
 // Core's circuit breaker and competence memory are plain models (testable without a cluster); these surrogates
 // keep them in the reputation grain's persistent state as they are, like FailureMemorySurrogates.

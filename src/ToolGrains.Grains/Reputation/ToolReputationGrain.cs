@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ToolGrains.Core.Reputation;
 
-namespace ToolGrains.Grains.Tools;
+namespace ToolGrains.Grains.Reputation;
 
 [GenerateSerializer, Alias("ToolGrains.ToolReputationState")]
 public sealed class ToolReputationState

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace ToolGrains.Grains.Tools;
+namespace ToolGrains.Grains.Running;
 
 /// <summary>
 /// Keeps HTTP tools away from what a caller must not reach through the silo: cloud metadata services and

@@ -1,4 +1,4 @@
-namespace ToolGrains.Grains.Tools;
+namespace ToolGrains.Grains.Invocation;
 
 /// <summary>How the resilient invoker ranks and tries tools.</summary>
 public sealed class ResilientInvokerOptions
