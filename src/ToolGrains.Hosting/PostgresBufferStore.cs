@@ -105,20 +105,44 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
         }
         await using var connection = await _source.OpenConnectionAsync().ConfigureAwait(false);
         await using var batch = new NpgsqlBatch(connection);
-        foreach (var layer in layers) batch.BatchCommands.Add(GroupCommand(layer.ConvertAll(i => group[i])));
+        // One buffer (a hot buffer's group, a lone write) is cheaper with the one-buffer function.
+        var single = layers.Count == 1 && layers[0].Count == 1;
+        batch.BatchCommands.Add(single ? BufferCommand(group[0]) : GroupCommand(layers[0].ConvertAll(i => group[i])));
+        foreach (var layer in layers.Skip(1)) batch.BatchCommands.Add(GroupCommand(layer.ConvertAll(i => group[i])));
         var applied = new bool[group.Count];
         await using var reader = await batch.ExecuteReaderAsync().ConfigureAwait(false);
         foreach (var layer in layers)
         {
             if (!ReferenceEquals(layer, layers[0])) await reader.NextResultAsync().ConfigureAwait(false);
             await reader.ReadAsync().ConfigureAwait(false);
-            foreach (var position in reader.GetFieldValue<int[]>(0)) applied[layer[position - 1]] = true;
+            if (single) applied[0] = reader.GetInt64(0) >= 0;
+            else foreach (var position in reader.GetFieldValue<int[]>(0)) applied[layer[position - 1]] = true;
         }
         // Read to the end (the implicit transaction's commit): a failure there must not be acknowledged.
         while (await reader.NextResultAsync().ConfigureAwait(false)) { }
         return applied;
     }
 
+    /// <summary><c>toolgrains_buffer_commit</c>: one buffer's change; answers its new version, or -1 when its stored version was not the expected one.</summary>
+    private NpgsqlBatchCommand BufferCommand(BufferChange c)
+    {
+        var command = new NpgsqlBatchCommand("SELECT toolgrains_buffer_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)");
+        var p = command.Parameters;
+        p.Add(new NpgsqlParameter<string> { TypedValue = _serviceId });
+        p.Add(new NpgsqlParameter<string> { TypedValue = c.BufferId });
+        p.Add(new NpgsqlParameter<long> { TypedValue = c.ExpectedVersion });
+        p.Add(new NpgsqlParameter<string> { TypedValue = c.Record.ToJson() });
+        p.Add(new NpgsqlParameter<long[]> { TypedValue = [.. c.Appended.Select(a => a.Sequence)] });
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. c.Appended.Select(a => a.Json)] });
+        p.Add(new NpgsqlParameter<long[]> { TypedValue = [.. c.Sealed.Select(s => s.Number)] });
+        p.Add(new NpgsqlParameter<long[]> { TypedValue = [.. c.Sealed.Select(s => s.LastSequence)] });
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. c.Sealed.Select(s => s.Reason)] });
+        p.Add(new NpgsqlParameter { Value = c.RemoveAll ? long.MaxValue : c.RemoveThroughSequence is { } through ? through : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        p.Add(new NpgsqlParameter<long> { TypedValue = c.VersionStep });
+        return command;
+    }
+
+    /// <summary><c>toolgrains_buffer_commit_group</c>: the changes of several buffers, one each, as arrays; answers the 1-based positions applied.</summary>
     private NpgsqlBatchCommand GroupCommand(List<BufferChange> changes)
     {
         var items = changes.Sum(c => c.Appended.Count);
