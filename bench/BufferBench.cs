@@ -84,6 +84,10 @@ internal static class BufferBench
         var noop = client.GetGrain<INoopGrain>(0);
         var noops = Enumerable.Range(1, 100).Select(n => client.GetGrain<INoopGrain>(n)).ToArray();
         await Task.WhenAll(noops.Append(noop).Select(n => n.PingAsync()));
+        // Warm-up, so that neither side of the first ratio runs on code the JIT has not optimised yet.
+        var warm = client.GetGrain<IBufferGrain>($"bench-{profile}-warm-up");
+        await warm.WriteAsync(new BufferWriteRequest(["0"], settings));
+        await DriveAsync(64, TimeSpan.FromSeconds(2), i => i % 2 == 0 ? noops[i % noops.Length].PingAsync() : warm.WriteAsync(new BufferWriteRequest(["1"])));
         var rows = new List<(int Callers, double Noop, double One, double OneRatio, double P50, double Trips, double PassThrough)>();
         foreach (var callers in Concurrency)
         {
