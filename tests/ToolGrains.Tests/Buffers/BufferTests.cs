@@ -343,6 +343,38 @@ public sealed class BufferDeactivationTests(ClusterFixture fixture)
 }
 
 
+/// <summary>A cluster whose failed batches and recovery reminders wait ten minutes: only a deactivation can deliver sooner.</summary>
+public sealed class SlowRetryClusterFixture() : ClusterFixture(MaxBufferedItems, new Dictionary<string, string>
+{
+    ["Buffers:RetryInitialDelay"] = "00:10:00",
+    ["Buffers:RetryMaxDelay"] = "00:10:00",
+    ["Buffers:RecoveryReminderPeriod"] = "00:10:00",
+});
+
+public sealed class BufferRetryDeactivationTests(SlowRetryClusterFixture fixture) : IClassFixture<SlowRetryClusterFixture>
+{
+    [Fact]
+    public async Task A_deactivating_buffer_delivers_a_sealed_batch_that_waits_for_its_retry()
+    {
+        var toolId = $"retry-{Guid.NewGuid():N}"[..20];
+        await fixture.RegisterAsync(new { id = toolId, description = "test pass-through", builtin = "test_controllable" });
+        var sink = ControllableTool.For(toolId);
+        sink.FailuresLeft = 1;
+        var buffer = fixture.Client.GetGrain<IBufferGrain>($"retry-{Guid.NewGuid():N}"[..24]);
+        await buffer.WriteAsync(new BufferWriteRequest(["1", "2"], new BufferSettingsUpdate(BufferStrategy.Batched, 2, 3600, toolId)));
+        // Sealed by size, refused once: nothing is pending, and the next try is ten minutes away.
+        Assert.True(await Repo.WaitUntilAsync(async () => (await buffer.GetStatusAsync()).FailedAttempts == 1, TimeSpan.FromSeconds(10)));
+        var held = await buffer.GetStatusAsync();
+        Assert.Equal((0, 2), (held.Buffered, held.InFlight));
+
+        await fixture.Cluster.DeactivateAsync(buffer);
+
+        Assert.True(await Repo.WaitUntilAsync(() => Task.FromResult(sink.Delivered.Count == 1), TimeSpan.FromSeconds(10)),
+            "the sealed batch was left for the retry or the reminder, ten minutes later");
+        Assert.Equal(["1", "2"], sink.Delivered.Single().Items);
+    }
+}
+
 [Collection(ClusterCollection.Name)]
 public sealed class BufferMigrationTests(ClusterFixture fixture)
 {

@@ -16,16 +16,24 @@ public class ClusterFixture : ToolGrainsClusterFixture
 
     public ClusterFixture() : this(MaxBufferedItems) { }
 
-    /// <summary>A cluster whose buffers hold at most <paramref name="bufferLimit"/> items, for a fixture that needs a backlog.</summary>
-    protected ClusterFixture(int bufferLimit) : base("cluster") => Settings = new Dictionary<string, string>
+    /// <summary>
+    /// A cluster whose buffers hold at most <paramref name="bufferLimit"/> items (a fixture that needs a backlog),
+    /// with <paramref name="overrides"/> replacing settings of this one.
+    /// </summary>
+    protected ClusterFixture(int bufferLimit, IReadOnlyDictionary<string, string>? overrides = null) : base("cluster")
     {
-        ["Embeddings"] = "hashing",
-        ["Buffers:MaxBufferedItems"] = bufferLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["Buffers:MaxItemBytes"] = "4096",
-        ["Buffers:RetryInitialDelay"] = "00:00:00.100",
-        ["Buffers:RetryMaxDelay"] = "00:00:00.400",
-        ["Buffers:RecoveryReminderPeriod"] = "00:00:02",
-    };
+        var settings = new Dictionary<string, string>
+        {
+            ["Embeddings"] = "hashing",
+            ["Buffers:MaxBufferedItems"] = bufferLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Buffers:MaxItemBytes"] = "4096",
+            ["Buffers:RetryInitialDelay"] = "00:00:00.100",
+            ["Buffers:RetryMaxDelay"] = "00:00:00.400",
+            ["Buffers:RecoveryReminderPeriod"] = "00:00:02",
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string>()) settings[key] = value;
+        Settings = settings;
+    }
 
     protected override IReadOnlyDictionary<string, string> Settings { get; }
 
