@@ -37,10 +37,26 @@ public sealed class BufferGrain(
     private bool _reminderRegistered;
     private Task? _delivery;
 
+    private bool _idChecked;
+
     private string BufferId => this.GetPrimaryKeyString();
+
+    /// <summary>Refuses an invalid buffer id, checked once per activation.</summary>
+    private void CheckId()
+    {
+        if (!_idChecked) BufferRules.ValidateBufferId(BufferId);
+    }
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        // A key no write can use (an over-long or unprintable id) has nothing stored: every call refuses it
+        // (CheckId), so storage is not read for it.
+        _idChecked = BufferRules.IsValidBufferId(BufferId);
+        if (!_idChecked)
+        {
+            await base.OnActivateAsync(cancellationToken);
+            return;
+        }
         try
         {
             if ((await LedgerAsync()).BufferedCount > 0)
@@ -61,7 +77,7 @@ public sealed class BufferGrain(
 
     public async Task<BufferWriteResult> WriteAsync(BufferWriteRequest request)
     {
-        BufferRules.ValidateBufferId(BufferId);
+        CheckId();
         if (request.Items.IsDefaultOrEmpty)
             throw new ToolGrainsException(ErrorCodes.InvalidRequest, "A write needs at least one item.", "data");
         for (var i = 0; i < request.Items.Length; i++)
@@ -120,7 +136,7 @@ public sealed class BufferGrain(
 
     public async Task<BufferFlushResult> FlushAsync()
     {
-        BufferRules.ValidateBufferId(BufferId);
+        CheckId();
         var ledger = await LedgerAsync();
         if (ledger.Record.Mode == BufferSealMode.Manual && ledger.Record.PassThroughTool is null)
         {
@@ -147,7 +163,7 @@ public sealed class BufferGrain(
 
     public async Task<BufferStatus> GetStatusAsync()
     {
-        BufferRules.ValidateBufferId(BufferId);
+        CheckId();
         var ledger = await LedgerAsync();
         var r = ledger.Record;
         return new BufferStatus(
@@ -158,7 +174,7 @@ public sealed class BufferGrain(
 
     public async Task<BufferClearResult> ClearAsync()
     {
-        BufferRules.ValidateBufferId(BufferId);
+        CheckId();
         var ledger = await LedgerAsync();
         var (change, cleared) = ledger.Clear();
         await CommitAsync(ledger, change);

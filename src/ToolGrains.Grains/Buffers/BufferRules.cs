@@ -7,12 +7,16 @@ public static class BufferRules
     public const double MaxFlushIntervalSeconds = 86_400;
     public const int MaxBufferIdLength = 256;
 
+    /// <summary>Whether <see cref="ValidateBufferId"/> accepts <paramref name="bufferId"/>.</summary>
+    public static bool IsValidBufferId([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? bufferId) =>
+        !string.IsNullOrWhiteSpace(bufferId) && bufferId.Length <= MaxBufferIdLength && !bufferId.Any(char.IsControl);
+
     public static void ValidateBufferId([System.Diagnostics.CodeAnalysis.NotNull] string? bufferId)
     {
+        if (IsValidBufferId(bufferId)) return;
         if (string.IsNullOrWhiteSpace(bufferId))
             throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'buffer_id' is required and must be a non-empty string.", "buffer_id");
-        if (bufferId.Length > MaxBufferIdLength || bufferId.Any(char.IsControl))
-            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'buffer_id' must be at most {MaxBufferIdLength} characters without control characters.", "buffer_id");
+        throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'buffer_id' must be at most {MaxBufferIdLength} characters without control characters.", "buffer_id");
     }
 
     public static void Validate(BufferSettingsUpdate settings)

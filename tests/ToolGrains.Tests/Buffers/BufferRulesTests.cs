@@ -46,12 +46,15 @@ public sealed class BufferRulesTests
     {
         var error = Assert.Throws<ToolGrainsException>(() => BufferRules.ValidateBufferId(bufferId));
         Assert.Equal(("invalid_request", "buffer_id"), (error.Code, error.Field));
+        Assert.False(BufferRules.IsValidBufferId(bufferId)); // the grain's activation skips storage for such a key
     }
 
     [Fact]
     public void A_buffer_id_may_be_as_long_as_the_limit_and_no_longer()
     {
         BufferRules.ValidateBufferId(new string('b', BufferRules.MaxBufferIdLength));
+        Assert.True(BufferRules.IsValidBufferId(new string('b', BufferRules.MaxBufferIdLength)));
+        Assert.False(BufferRules.IsValidBufferId(new string('b', BufferRules.MaxBufferIdLength + 1)));
         var error = Assert.Throws<ToolGrainsException>(() => BufferRules.ValidateBufferId(new string('b', BufferRules.MaxBufferIdLength + 1)));
         Assert.Equal("buffer_id", error.Field);
     }
