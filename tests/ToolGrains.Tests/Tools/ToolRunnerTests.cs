@@ -77,10 +77,11 @@ public sealed class ToolRunnerTests
     {
         var runner = new ToolRunner([], Options.Create(new ToolRunnerOptions { MaxConcurrentProcesses = 1 }), TimeProvider.System);
         // mkdir is atomic: a second process running at the same time finds the lock taken and says so.
-        var tool = Script($"if mkdir '{_dir}/lock' 2>/dev/null; then sleep 0.3; rmdir '{_dir}/lock'; echo '{{\"overlap\":false}}'; " +
-                          "else echo '{\"overlap\":true}'; fi", timeoutSeconds: 0.8);
+        // Each run takes 1.5 s and has 4 s (margin for a loaded machine); the fourth waits ~4.5 s for its slot.
+        var tool = Script($"if mkdir '{_dir}/lock' 2>/dev/null; then sleep 1.5; rmdir '{_dir}/lock'; echo '{{\"overlap\":false}}'; " +
+                          "else echo '{\"overlap\":true}'; fi", timeoutSeconds: 4);
         var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => runner.RunAsync(tool, "{}")));
-        // Four runs of 0.3 s one after another: the last waited ~0.9 s, past the 0.8 s timeout, and still succeeded.
+        // Four runs of 1.5 s one after another: the last waited ~4.5 s, past the 4 s timeout, and still succeeded.
         Assert.All(results, r => Assert.Equal((ToolOutcome.Success, """{"overlap":false}"""), (r.Outcome, r.ResultJson?.Trim())));
     }
 
