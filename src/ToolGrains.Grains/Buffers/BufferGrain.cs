@@ -109,18 +109,7 @@ public sealed class BufferGrain(
         ApplySettings(ledger, settings);
         var (change, sealedNow) = ledger.Append(request.Items);
         var buffered = ledger.PendingCount;
-        var committed = store.CommitAsync(change); // queued on this turn: commits in the order it was made
-        try
-        {
-            // Awaited here rather than through CommitAsync: this is the hot path, one continuation per write.
-            await committed;
-        }
-        catch (Exception ex)
-        {
-            Forget(ledger, ex);
-            throw Unavailable(ex);
-        }
-        metrics.StorageWrites.Add(1);
+        await CommitAsync(ledger, change); // queued on this turn: commits in the order it was made
         metrics.Written.Add(request.Items.Length);
 
         if (ledger.Record.Mode == BufferSealMode.Immediate && sealedNow.Count > 0)
