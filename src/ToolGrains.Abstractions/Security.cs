@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
 using Orleans.Runtime;
 
@@ -56,11 +57,16 @@ public static class CallerContext
 
 public static class ToolGrainsClientBuilderExtensions
 {
-    /// <summary>Sends <see cref="ToolGrainsClientOptions.ApiKey"/> with every grain call this client makes.</summary>
+    /// <summary>
+    /// Sends <see cref="ToolGrainsClientOptions.ApiKey"/> with every grain call this client makes, and registers
+    /// a <see cref="BufferWriter"/> (one per client) configured by <see cref="ToolGrainsClientOptions.BufferWriter"/>.
+    /// </summary>
     public static IClientBuilder UseToolGrainsClient(this IClientBuilder client, Action<ToolGrainsClientOptions> configure)
     {
         var options = new ToolGrainsClientOptions();
         configure(options);
+        var writerOptions = options.BufferWriter;
+        client.Services.AddSingleton(services => new BufferWriter(services.GetRequiredService<IGrainFactory>(), writerOptions));
         if (options.ApiKey is not { Length: > 0 } key) return client;
         return client.AddOutgoingGrainCallFilter(context =>
         {

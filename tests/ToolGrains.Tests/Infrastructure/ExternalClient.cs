@@ -11,6 +11,9 @@ internal sealed class ExternalClient(IHost host) : IAsyncDisposable
 {
     public IClusterClient Client => host.Services.GetRequiredService<IClusterClient>();
 
+    /// <summary>The client's <see cref="BufferWriter"/>, as <c>UseToolGrainsClient</c> registers it.</summary>
+    public BufferWriter Writer => host.Services.GetRequiredService<BufferWriter>();
+
     public static Task<ExternalClient> ConnectAsync(params int[] gatewayPorts) => ConnectWithKeyAsync(null, gatewayPorts);
 
     /// <summary>Connects presenting <paramref name="apiKey"/> with every call, as <c>UseToolGrainsClient</c> does for users.</summary>

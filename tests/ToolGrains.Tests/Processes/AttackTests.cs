@@ -306,11 +306,17 @@ public sealed class AttackTests(SecuredSiloFixture fixture) : IClassFixture<Secu
             var protocol = await reader.Client.GetGrain<IProtocolGrain>(0).CallAsync("buffer", $$"""{"operation":"clear","buffer_id":"{{SecuredSiloFixture.Guard}}"}""");
             Assert.Equal(ErrorCodes.Forbidden, protocol.Error?.Code);
             Assert.NotNull(await reader.Client.GetGrain<IBufferGrain>(SecuredSiloFixture.Guard).GetStatusAsync());
+            // The client's BufferWriter (registered by UseToolGrainsClient) sends under the client's key, not what
+            // the writing code's context claims.
+            var refusedWrite = await Assert.ThrowsAsync<ToolGrainsException>(() => reader.Writer.WriteAsync(buffer, "1"));
+            Assert.Equal(ErrorCodes.Forbidden, refusedWrite.Code);
         }
         finally
         {
             Orleans.Runtime.RequestContext.Remove(CallerContext.RoleKey);
         }
+        await using (var caller = await ExternalClient.ConnectWithKeyAsync(SecuredSiloFixture.CallerKey, fixture.Silo.GatewayPort))
+            Assert.Equal(1, (await caller.Writer.WriteAsync(buffer, "2", new BufferSettingsUpdate(BufferStrategy.Manual))).Buffered);
         await using var anonymous = await ExternalClient.ConnectAsync(fixture.Silo.GatewayPort);
         var unauthorized = await Assert.ThrowsAsync<ToolGrainsException>(() => anonymous.Client.GetGrain<IToolCatalogGrain>("default").ListAsync());
         Assert.Equal(ErrorCodes.Unauthorized, unauthorized.Code);
