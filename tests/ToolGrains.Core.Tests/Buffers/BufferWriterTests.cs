@@ -38,7 +38,7 @@ public sealed class BufferWriterTests
 
     private static BufferWriteResult Ok(string id, int buffered = 1) => new(id, buffered, false, 0);
 
-    [Fact]
+    [Fact(Timeout = 30_000)] // a writer that loses an answer hangs its writer: fail instead
     public async Task Writes_waiting_while_a_call_is_in_flight_share_the_next_call_in_order()
     {
         var send = new HeldSend();
@@ -59,7 +59,7 @@ public sealed class BufferWriterTests
         Assert.Equal(2, writer.CallsSent);
     }
 
-    [Fact]
+    [Fact(Timeout = 30_000)]
     public async Task Buffers_do_not_wait_for_each_other_and_limits_split_calls()
     {
         var send = new HeldSend();
@@ -85,7 +85,7 @@ public sealed class BufferWriterTests
         Assert.False(b1.IsCompleted);
     }
 
-    [Fact]
+    [Fact(Timeout = 30_000)]
     public async Task Only_writes_with_equal_settings_share_a_call()
     {
         var send = new HeldSend();
@@ -114,7 +114,7 @@ public sealed class BufferWriterTests
         Assert.Equal(["4"], seen[2].Items);
     }
 
-    [Theory]
+    [Theory(Timeout = 30_000)]
     [InlineData(ErrorCodes.InvalidRequest, "data")]
     [InlineData(ErrorCodes.ItemTooLarge, "data")]
     [InlineData(ErrorCodes.BufferFull, "buffer_id")]
@@ -137,7 +137,7 @@ public sealed class BufferWriterTests
         Assert.Equal(["1", "bad", "3"], send.Calls.Skip(1).Select(c => c.Request.Items[0]));
     }
 
-    [Fact]
+    [Fact(Timeout = 30_000)]
     public async Task Storage_and_transport_failures_fail_every_item_of_the_call_without_sending_them_again()
     {
         var send = new HeldSend();
@@ -159,7 +159,7 @@ public sealed class BufferWriterTests
         Assert.Equal(3, writer.CallsSent);
     }
 
-    [Fact]
+    [Fact(Timeout = 30_000)]
     public async Task Concurrent_writers_to_many_buffers_each_get_an_answer_and_idle_buffers_start_over()
     {
         var send = new HeldSend { Auto = (id, request) => Ok(id, request.Items.Length) };
