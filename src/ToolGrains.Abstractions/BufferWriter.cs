@@ -93,6 +93,9 @@ public sealed class BufferWriter
                 batch = Take(lane.Waiting);
             }
             await SendAsync(lane.BufferId, batch);
+            // Let the writers just answered write again before taking the next call, so that the producers of a
+            // hot buffer travel in one call instead of alternating in two half-size ones.
+            await Task.Yield();
         }
     }
 
