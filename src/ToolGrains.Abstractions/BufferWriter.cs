@@ -36,13 +36,19 @@ public sealed class BufferWriter
     internal BufferWriter(Func<string, BufferWriteRequest, Task<BufferWriteResult>> send, BufferWriterOptions? options = null)
     {
         options ??= new BufferWriterOptions();
+        Validate(options);
+        _send = send;
+        _maxItems = options.MaxItemsPerCall;
+        _maxChars = options.MaxCharsPerCall;
+    }
+
+    /// <summary>Throws naming the first limit below 1 (<see cref="ToolGrainsClientBuilderExtensions.UseToolGrainsClient"/> calls it as the client is built).</summary>
+    internal static void Validate(BufferWriterOptions options)
+    {
         if (options.MaxItemsPerCall < 1)
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxItemsPerCall, "BufferWriter:MaxItemsPerCall must be at least 1.");
         if (options.MaxCharsPerCall < 1)
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxCharsPerCall, "BufferWriter:MaxCharsPerCall must be at least 1.");
-        _send = send;
-        _maxItems = options.MaxItemsPerCall;
-        _maxChars = options.MaxCharsPerCall;
     }
 
     /// <summary>Grain calls this writer has sent so far (items written ÷ this = how much it coalesced).</summary>

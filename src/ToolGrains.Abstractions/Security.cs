@@ -66,6 +66,7 @@ public static class ToolGrainsClientBuilderExtensions
         var options = new ToolGrainsClientOptions();
         configure(options);
         var writerOptions = options.BufferWriter;
+        BufferWriter.Validate(writerOptions); // as the client is built, not at the first write
         client.Services.AddSingleton(services => new BufferWriter(services.GetRequiredService<IGrainFactory>(), writerOptions));
         if (options.ApiKey is not { Length: > 0 } key) return client;
         return client.AddOutgoingGrainCallFilter(context =>

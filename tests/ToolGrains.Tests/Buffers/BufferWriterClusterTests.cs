@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using ToolGrains.Tests.Infrastructure;
 
 namespace ToolGrains.Tests.Buffers;
@@ -25,6 +26,15 @@ public sealed class BufferWriterClusterTests(ClusterFixture fixture)
         foreach (var byWriter in items.GroupBy(e => e.GetProperty("w").GetInt32()))
             Assert.Equal(Enumerable.Range(0, 10), byWriter.Select(e => e.GetProperty("i").GetInt32()));
         Assert.True(writer.CallsSent < 16 * 10 / 2, $"{writer.CallsSent} calls for {16 * 10} writes: writes waiting on a call should share the next");
+    }
+
+    [Fact]
+    public void A_client_whose_writer_limit_is_below_one_is_refused_as_it_is_built()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            builder.UseOrleansClient(client => client.UseToolGrainsClient(o => o.BufferWriter.MaxCharsPerCall = 0)));
+        Assert.Contains("BufferWriter:MaxCharsPerCall", error.Message);
     }
 
     [Fact]
