@@ -43,17 +43,22 @@ public sealed class PostgresOutageTests
             var otherErrors = new ConcurrentQueue<string>();
             await using var client = await ExternalClient.ConnectAsync(silo.GatewayPort);
             using var stop = new CancellationTokenSource();
-            var producers = Enumerable.Range(0, 4).Select(p => Task.Run(async () =>
+            // Producers 0-3 call two buffers directly; 4-7 share a third through the client's BufferWriter, whose
+            // coalesced calls must be refused and acknowledged item by item just the same.
+            var producers = Enumerable.Range(0, 8).Select(p => Task.Run(async () =>
             {
                 var buffer = client.Client.GetGrain<IBufferGrain>($"outage-{p % 2}");
                 var update = new BufferSettingsUpdate(BufferStrategy.Batched, 25, 1.0, "outage_sink");
+                Func<string, Task> write = p < 4
+                    ? item => buffer.WriteAsync(new BufferWriteRequest([item], update))
+                    : item => client.Writer.WriteAsync("outage-writer", item, update);
                 for (var i = 0; !stop.IsCancellationRequested; i++)
                 {
                     var item = $"\"p{p}-{i}\"";
                     var start = clock.ElapsedMilliseconds;
                     try
                     {
-                        await buffer.WriteAsync(new BufferWriteRequest([item], update));
+                        await write(item);
                         acknowledged[item] = (start, clock.ElapsedMilliseconds);
                     }
                     catch (ToolGrainsException ex) when (ex.Code == ErrorCodes.StorageUnavailable)
@@ -86,6 +91,9 @@ public sealed class PostgresOutageTests
             await Task.WhenAll(producers);
 
             Assert.True(refused > 0, "no write was refused while the database was down");
+            var throughWriter = acknowledged.Where(a => int.Parse(a.Key[2..a.Key.IndexOf('-')]) >= 4).ToList();
+            Assert.True(throughWriter.Any(a => a.Value.End < pausedAt) && throughWriter.Any(a => a.Value.Start > resumedAt),
+                $"the writer's producers were not acknowledged both before and after the outage ({throughWriter.Count} in all)");
             var duringOutage = acknowledged.Where(a => a.Value.Start > pausedAt && a.Value.End < resumedAt).Select(a => a.Key).ToList();
             Assert.True(duringOutage.Count == 0, $"{duringOutage.Count} writes were acknowledged while the database was down, e.g. {string.Join(", ", duringOutage.Take(5))}");
             Assert.True(otherErrors.IsEmpty, $"writes failed other than with storage_unavailable: {string.Join("; ", otherErrors.Distinct().Take(5))}");
