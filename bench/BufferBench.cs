@@ -18,6 +18,7 @@ namespace ToolGrains.Bench;
 internal static class BufferBench
 {
     private static int[] Concurrency = [1, 16, 256];
+    private const int Rounds = 3;
     private static bool _showCost;
     private static string? _probe;
 
@@ -76,10 +77,8 @@ internal static class BufferBench
         using var counters = new BufferCounters();
         var settings = new BufferSettingsUpdate(BufferStrategy.Batched, 50, 5.0, "bench_sink");
         Console.WriteLine($"\n[{profile}] {duration.TotalSeconds:0} s per cell in 3 alternating rounds (ratio: their median); buffers max_size 50, interval 5 s, pass-through bench_sink");
-        Console.WriteLine($"{"callers",8} {"no-op calls/s",14} {"1 buffer w/s",13} {"ratio",6} {"no-op/s (100)",14} {"100 buffers w/s",16} {"ratio",6} {"p50 ms (1)",11} {"round trips/1k",15} {"pass-through/1k",16}");
         // Each ratio is the median of three rounds that alternate no-op and buffer cells, so that load from
         // elsewhere on a shared machine falls on both sides of a ratio.
-        const int Rounds = 3;
         var cell = duration / Rounds;
         var noop = client.GetGrain<INoopGrain>(0);
         var noops = Enumerable.Range(1, 100).Select(n => client.GetGrain<INoopGrain>(n)).ToArray();
@@ -95,60 +94,66 @@ internal static class BufferBench
             1 => noops[i % noops.Length].PingAsync(),
             _ => warm.WriteAsync(new BufferWriteRequest(["1"])),
         });
-        var rows = new List<(int Callers, double Noop, double One, double OneRatio, double P50, double Trips, double PassThrough)>();
-        foreach (var callers in Concurrency)
+        var cells = new Cells(client, noop, noops, store, counters, settings, cell);
+        await TableAsync(cells, null, $"bench-{profile}", id =>
         {
-            var buffer = client.GetGrain<IBufferGrain>($"bench-{profile}-{callers}");
-            await buffer.WriteAsync(new BufferWriteRequest(["0"], settings));
-            counters.Reset();
-            var trips = store.RoundTrips;
-            var (noopRate, oneRate, ratio, p50, written) = await AlternateAsync(callers, cell, Rounds, _ => noop.PingAsync(),
-                i => buffer.WriteAsync(new BufferWriteRequest([$"{{\"n\":{i}}}"])));
-            rows.Add((callers, noopRate, oneRate, ratio, p50, (store.RoundTrips - trips) * 1000.0 / written, counters.PassThroughCalls * 1000.0 / written));
-        }
-        // After the hot-buffer cells, whose pass-through counts the 100 buffers' time flushes would otherwise inflate.
-        foreach (var row in rows)
-        {
-            var many = Enumerable.Range(0, 100).Select(b => client.GetGrain<IBufferGrain>($"bench-{profile}-{row.Callers}-{b}")).ToArray();
-            await Task.WhenAll(many.Select(b => b.WriteAsync(new BufferWriteRequest(["0"], settings))));
-            // Its baseline is no-op calls spread over as many grains, so both sides pay the same per-activation scheduling.
-            var (manyNoop, manyRate, manyRatio, _, _) = await AlternateAsync(row.Callers, cell, Rounds, i => noops[i % noops.Length].PingAsync(),
-                i => many[i % many.Length].WriteAsync(new BufferWriteRequest([$"{{\"n\":{i}}}"])));
-            Console.WriteLine($"{row.Callers,8} {row.Noop,14:N0} {row.One,13:N0} {row.OneRatio,6:0.00} {manyNoop,14:N0} {manyRate,16:N0} {manyRatio,6:0.00} {row.P50,11:0.000} {row.Trips,15:0.0} {row.PassThrough,16:0.0}");
-        }
-
+            var buffer = client.GetGrain<IBufferGrain>(id);
+            return (item, update) => buffer.WriteAsync(new BufferWriteRequest([item], update));
+        }, callsSent: null);
         // The same producers through a BufferWriter: each still awaits its own acknowledged write, but writes that
-        // wait while a call to their buffer is in flight share its next call. What the cells above left pending is
-        // flushed first, so that their time flushes do not count as this table's pass-through calls.
-        await FlushAllAsync(client, rows.SelectMany(r => Enumerable.Range(0, 100).Select(b => $"bench-{profile}-{r.Callers}-{b}").Append($"bench-{profile}-{r.Callers}")));
+        // wait while a call to their buffer is in flight share its next call.
         var writer = new BufferWriter(client);
-        var writerRows = new List<(int Callers, double Noop, double One, double OneRatio, double P50, double Calls, double Trips, double PassThrough)>();
-        foreach (var callers in Concurrency)
-        {
-            var id = $"bench-{profile}-writer-{callers}";
-            await writer.WriteAsync(id, "0", settings);
-            counters.Reset();
-            var (trips, calls) = (store.RoundTrips, writer.CallsSent);
-            var (noopRate, oneRate, ratio, p50, written) = await AlternateAsync(callers, cell, Rounds, _ => noop.PingAsync(),
-                i => writer.WriteAsync(id, $"{{\"n\":{i}}}"));
-            writerRows.Add((callers, noopRate, oneRate, ratio, p50, (writer.CallsSent - calls) * 1000.0 / written,
-                (store.RoundTrips - trips) * 1000.0 / written, counters.PassThroughCalls * 1000.0 / written));
-        }
-        Console.WriteLine($"[{profile}] the same through BufferWriter (calls/1k: grain calls it sent per 1,000 writes)");
-        Console.WriteLine($"{"callers",8} {"no-op calls/s",14} {"1 buffer w/s",13} {"ratio",6} {"no-op/s (100)",14} {"100 buffers w/s",16} {"ratio",6} {"p50 ms (1)",11} {"calls/1k",9} {"round trips/1k",15} {"pass-through/1k",16}");
-        foreach (var row in writerRows)
-        {
-            var many = Enumerable.Range(0, 100).Select(b => $"bench-{profile}-writer-{row.Callers}-{b}").ToArray();
-            await Task.WhenAll(many.Select(b => writer.WriteAsync(b, "0", settings)));
-            var (manyNoop, manyRate, manyRatio, _, _) = await AlternateAsync(row.Callers, cell, Rounds, i => noops[i % noops.Length].PingAsync(),
-                i => writer.WriteAsync(many[i % many.Length], $"{{\"n\":{i}}}"));
-            Console.WriteLine($"{row.Callers,8} {row.Noop,14:N0} {row.One,13:N0} {row.OneRatio,6:0.00} {manyNoop,14:N0} {manyRate,16:N0} {manyRatio,6:0.00} {row.P50,11:0.000} {row.Calls,9:0.0} {row.Trips,15:0.0} {row.PassThrough,16:0.0}");
-        }
+        await TableAsync(cells, $"[{profile}] the same through BufferWriter (calls/1k: grain calls it sent per 1,000 writes)",
+            $"bench-{profile}-writer", id => (item, update) => writer.WriteAsync(id, item, update), () => writer.CallsSent);
         await BacklogAsync(client.GetGrain<IBufferGrain>($"bench-{profile}-backlog"));
     }
 
-    private static Task FlushAllAsync(IClusterClient client, IEnumerable<string> bufferIds) =>
-        Task.WhenAll(bufferIds.Select(id => client.GetGrain<IBufferGrain>(id).FlushAsync()));
+    /// <summary>What every cell of a profile's tables shares: the baselines, the counters and the buffers' settings.</summary>
+    private sealed record Cells(IClusterClient Client, INoopGrain Noop, INoopGrain[] Noops, IBufferStore Store, BufferCounters Counters,
+        BufferSettingsUpdate Settings, TimeSpan Cell);
+
+    /// <summary>How a table's producers write one item to the buffer it was made for (with settings, or none).</summary>
+    private delegate Task WriteItem(string item, BufferSettingsUpdate? settings);
+
+    /// <summary>
+    /// One table: per number of callers, one hot buffer, then 100 buffers (after all the hot rows, whose pass-through
+    /// counts the 100 buffers' time flushes would otherwise inflate); with a calls column when <paramref name="callsSent"/>
+    /// counts the grain calls the writes took. It flushes its buffers at the end, so the next table counts only its own.
+    /// </summary>
+    private static async Task TableAsync(Cells c, string? title, string prefix, Func<string, WriteItem> writerFor, Func<long>? callsSent)
+    {
+        if (title is not null) Console.WriteLine(title);
+        var callsColumn = callsSent is null ? "" : $" {"calls/1k",9}";
+        Console.WriteLine($"{"callers",8} {"no-op calls/s",14} {"1 buffer w/s",13} {"ratio",6} {"no-op/s (100)",14} {"100 buffers w/s",16} {"ratio",6} {"p50 ms (1)",11}{callsColumn} {"round trips/1k",15} {"pass-through/1k",16}");
+        var used = new List<string>();
+        var rows = new List<(int Callers, double Noop, double One, double OneRatio, double P50, double Calls, double Trips, double PassThrough)>();
+        foreach (var callers in Concurrency)
+        {
+            var id = $"{prefix}-{callers}";
+            used.Add(id);
+            var write = writerFor(id);
+            await write("0", c.Settings);
+            c.Counters.Reset();
+            var (trips, calls) = (c.Store.RoundTrips, callsSent?.Invoke() ?? 0);
+            var (noopRate, oneRate, ratio, p50, written) = await AlternateAsync(callers, c.Cell, Rounds, _ => c.Noop.PingAsync(),
+                i => write($"{{\"n\":{i}}}", null));
+            rows.Add((callers, noopRate, oneRate, ratio, p50, ((callsSent?.Invoke() ?? 0) - calls) * 1000.0 / written,
+                (c.Store.RoundTrips - trips) * 1000.0 / written, c.Counters.PassThroughCalls * 1000.0 / written));
+        }
+        foreach (var row in rows)
+        {
+            var ids = Enumerable.Range(0, 100).Select(b => $"{prefix}-{row.Callers}-{b}").ToArray();
+            used.AddRange(ids);
+            var many = ids.Select(writerFor).ToArray();
+            await Task.WhenAll(many.Select(write => write("0", c.Settings)));
+            // Its baseline is no-op calls spread over as many grains, so both sides pay the same per-activation scheduling.
+            var (manyNoop, manyRate, manyRatio, _, _) = await AlternateAsync(row.Callers, c.Cell, Rounds, i => c.Noops[i % c.Noops.Length].PingAsync(),
+                i => many[i % many.Length]($"{{\"n\":{i}}}", null));
+            var calls = callsSent is null ? "" : $" {row.Calls,9:0.0}";
+            Console.WriteLine($"{row.Callers,8} {row.Noop,14:N0} {row.One,13:N0} {row.OneRatio,6:0.00} {manyNoop,14:N0} {manyRate,16:N0} {manyRatio,6:0.00} {row.P50,11:0.000}{calls} {row.Trips,15:0.0} {row.PassThrough,16:0.0}");
+        }
+        await Task.WhenAll(used.Select(id => c.Client.GetGrain<IBufferGrain>(id).FlushAsync()));
+    }
 
     /// <summary>Seconds per 1,000 sequential 200-byte writes with the sink down, at a backlog of 0 and of 9,000 items.</summary>
     private static async Task BacklogAsync(IBufferGrain buffer)
