@@ -106,82 +106,58 @@ public sealed class SqliteBufferStore(SqliteDatabase database, string serviceId)
     /// <summary>Applies <paramref name="change"/>; false, with nothing written, when the stored version is not the expected one.</summary>
     private bool Apply(Statements st, BufferChange change)
     {
+        var id = change.BufferId;
         var record = change.ExpectedVersion == 0 ? st.InsertRecord : st.UpdateRecord;
-        Bind(record, change.BufferId, change.ExpectedVersion, change.NewVersion, change.Record.ToJson());
-        if (record.ExecuteNonQuery() == 0) return false;
+        if (record.Key(serviceId, id).Int(3, change.ExpectedVersion).Int(4, change.NewVersion).Text(5, change.Record.ToJson()).Run() == 0) return false;
 
         if (change.RemoveAll || change.RemoveThroughSequence is not null)
         {
             var through = change.RemoveAll ? long.MaxValue : change.RemoveThroughSequence!.Value;
-            foreach (var delete in new[] { st.DeleteItems, st.DeleteBatches })
-            {
-                Bind(delete, change.BufferId, through);
-                delete.ExecuteNonQuery();
-            }
+            st.DeleteItems.Key(serviceId, id).Int(3, through).Run();
+            st.DeleteBatches.Key(serviceId, id).Int(3, through).Run();
         }
         foreach (var item in change.Appended)
-        {
-            Bind(st.InsertItem, change.BufferId, item.Sequence, item.Json);
-            st.InsertItem.ExecuteNonQuery();
-        }
+            st.InsertItem.Key(serviceId, id).Int(3, item.Sequence).Text(4, item.Json).Run();
         foreach (var batch in change.Sealed)
-        {
-            Bind(st.InsertBatch, change.BufferId, batch.Number, batch.LastSequence, batch.Reason);
-            st.InsertBatch.ExecuteNonQuery();
-        }
+            st.InsertBatch.Key(serviceId, id).Int(3, batch.Number).Int(4, batch.LastSequence).Text(5, batch.Reason).Run();
         return true;
     }
 
     /// <summary>
-    /// The statements of a group, prepared once on the database's writer connection (every change is
-    /// applied there), so a group of many small changes does not parse the same SQL again for each.
+    /// The statements of a group, prepared once on the database's writer connection (every change is applied
+    /// there, inside the group's transaction) and finalised when that connection closes.
     /// </summary>
     private Statements Prepared(SqliteConnection connection)
     {
-        if (_statements is not { } st || !ReferenceEquals(st.Connection, connection)) _statements = st = new Statements(connection);
-        // Each group runs in its own transaction, which a command must name; a new command is given the current one.
-        using (var probe = connection.CreateCommand()) st.Use(probe.Transaction);
+        if (_statements is { } st && ReferenceEquals(st.Connection, connection)) return st;
+        _statements = st = new Statements(connection);
+        database.DisposeWithWriter(st);
         return st;
     }
 
-    private void Bind(SqliteCommand command, string bufferId, params ReadOnlySpan<object> values)
-    {
-        var p = command.Parameters;
-        p[0].Value = serviceId;
-        p[1].Value = bufferId;
-        for (var i = 0; i < values.Length; i++) p[i + 2].Value = values[i];
-    }
-
-    private sealed class Statements(SqliteConnection connection)
+    /// <summary>
+    /// The hot path's statements as SQLite's own prepared statements: per change, ADO.NET's command layer cost
+    /// more than the statements themselves (a reader, parameter objects and a UTF-8 copy per value).
+    /// </summary>
+    private sealed class Statements(SqliteConnection connection) : IDisposable
     {
         public SqliteConnection Connection { get; } = connection;
-        public SqliteCommand InsertRecord { get; } = Command(connection,
-            "INSERT INTO buffer (service_id, buffer_id, version, record) SELECT $svc, $b, $new, $r WHERE $v = 0 ON CONFLICT DO NOTHING", "$v", "$new", "$r");
-        public SqliteCommand UpdateRecord { get; } = Command(connection,
-            "UPDATE buffer SET version = $new, record = $r WHERE service_id = $svc AND buffer_id = $b AND version = $v", "$v", "$new", "$r");
-        public SqliteCommand DeleteItems { get; } = Command(connection,
-            "DELETE FROM buffer_item WHERE service_id = $svc AND buffer_id = $b AND seq <= $through", "$through");
-        public SqliteCommand DeleteBatches { get; } = Command(connection,
-            "DELETE FROM buffer_batch WHERE service_id = $svc AND buffer_id = $b AND last_seq <= $through", "$through");
-        public SqliteCommand InsertItem { get; } = Command(connection,
-            "INSERT INTO buffer_item (service_id, buffer_id, seq, payload) VALUES ($svc, $b, $seq, $payload)", "$seq", "$payload");
-        public SqliteCommand InsertBatch { get; } = Command(connection,
-            "INSERT INTO buffer_batch (service_id, buffer_id, batch_no, last_seq, reason) VALUES ($svc, $b, $no, $last, $reason)", "$no", "$last", "$reason");
+        public RawStatement InsertRecord { get; } = new(connection,
+            "INSERT INTO buffer (service_id, buffer_id, version, record) SELECT ?1, ?2, ?4, ?5 WHERE ?3 = 0 ON CONFLICT DO NOTHING");
+        public RawStatement UpdateRecord { get; } = new(connection,
+            "UPDATE buffer SET version = ?4, record = ?5 WHERE service_id = ?1 AND buffer_id = ?2 AND version = ?3");
+        public RawStatement DeleteItems { get; } = new(connection,
+            "DELETE FROM buffer_item WHERE service_id = ?1 AND buffer_id = ?2 AND seq <= ?3");
+        public RawStatement DeleteBatches { get; } = new(connection,
+            "DELETE FROM buffer_batch WHERE service_id = ?1 AND buffer_id = ?2 AND last_seq <= ?3");
+        public RawStatement InsertItem { get; } = new(connection,
+            "INSERT INTO buffer_item (service_id, buffer_id, seq, payload) VALUES (?1, ?2, ?3, ?4)");
+        public RawStatement InsertBatch { get; } = new(connection,
+            "INSERT INTO buffer_batch (service_id, buffer_id, batch_no, last_seq, reason) VALUES (?1, ?2, ?3, ?4, ?5)");
 
-        private SqliteCommand[] All => [InsertRecord, UpdateRecord, DeleteItems, DeleteBatches, InsertItem, InsertBatch];
-
-        public void Use(SqliteTransaction? transaction)
+        public void Dispose()
         {
-            foreach (var command in All) command.Transaction = transaction;
-        }
-
-        private static SqliteCommand Command(SqliteConnection connection, string sql, params string[] parameters)
-        {
-            var command = connection.CreateCommand();
-            command.CommandText = sql;
-            // Typed by their values at each execution; the command keeps its compiled statement across them.
-            foreach (var name in (string[])["$svc", "$b", .. parameters]) command.Parameters.Add(new SqliteParameter { ParameterName = name });
-            return command;
+            foreach (var statement in (RawStatement[])[InsertRecord, UpdateRecord, DeleteItems, DeleteBatches, InsertItem, InsertBatch]) statement.Dispose();
         }
     }
 

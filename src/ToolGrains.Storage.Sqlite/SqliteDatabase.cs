@@ -16,6 +16,7 @@ public sealed class SqliteDatabase : IAsyncDisposable
     private readonly int _maxWritesPerTransaction;
     private readonly Task _writerLoop;
     private long _transactions;
+    private readonly List<IDisposable> _writerResources = []; // touched on the writer's thread only
 
     public SqliteDatabase(SqliteStorageOptions options)
     {
@@ -129,9 +130,16 @@ public sealed class SqliteDatabase : IAsyncDisposable
         }
         finally
         {
+            foreach (var resource in _writerResources) resource.Dispose();
             connection.Dispose();
         }
     }
+
+    /// <summary>
+    /// Disposes <paramref name="resource"/> (statements prepared on the writer connection) just before that
+    /// connection closes. Call it from a write, which runs on the writer's thread.
+    /// </summary>
+    internal void DisposeWithWriter(IDisposable resource) => _writerResources.Add(resource);
 
     private void CommitGroup(SqliteConnection connection, List<WriteOperation> group)
     {
