@@ -83,17 +83,32 @@ internal static class BufferBench
         var noop = client.GetGrain<INoopGrain>(0);
         var noops = Enumerable.Range(1, 100).Select(n => client.GetGrain<INoopGrain>(n)).ToArray();
         await Task.WhenAll(noops.Append(noop).Select(n => n.PingAsync()));
-        // Warm-up, so that neither side of the first ratio runs on code the JIT has not optimised yet.
+        // Warm-up, so that neither side of a ratio runs on code the JIT has not optimised yet. Tiered compilation
+        // takes 10-20 s of this load to settle here (the first cells ran no-op calls at 5x their later CPU cost and
+        // inflated the first ratio), so it runs every kind of cell at the most callers until the rate holds.
         var warm = client.GetGrain<IBufferGrain>($"bench-{profile}-warm-up");
-        await warm.WriteAsync(new BufferWriteRequest(["0"], settings));
-        // Every kind of cell, at the most callers measured: one no-op grain under 256 callers ran at a third of its
-        // rate in the first cell after a warm-up that only spread calls over 100 grains.
-        await DriveAsync(Concurrency.Max(), TimeSpan.FromSeconds(3), i => (i % 3) switch
+        var warmMany = Enumerable.Range(0, 100).Select(b => client.GetGrain<IBufferGrain>($"bench-{profile}-warm-up-{b}")).ToArray();
+        await Task.WhenAll(warmMany.Append(warm).Select(b => b.WriteAsync(new BufferWriteRequest(["0"], settings))));
+        var warmWriter = new BufferWriter(client);
+        var warming = Stopwatch.StartNew();
+        double previous = 0, rate;
+        do
         {
-            0 => noop.PingAsync(),
-            1 => noops[i % noops.Length].PingAsync(),
-            _ => warm.WriteAsync(new BufferWriteRequest(["1"])),
-        });
+            // A pause between cells: tiered compilation starts counting calls only after 100 ms without new
+            // methods to compile, which a steady stream of new calls here kept postponing.
+            await Task.Delay(300);
+            (rate, _, _) = await DriveAsync(Concurrency.Max(), TimeSpan.FromSeconds(1.5), i => (i % 5) switch
+            {
+                0 => noop.PingAsync(),
+                1 => noops[i % noops.Length].PingAsync(),
+                2 => warm.WriteAsync(new BufferWriteRequest(["1"])),
+                3 => warmMany[i % warmMany.Length].WriteAsync(new BufferWriteRequest(["1"])),
+                _ => warmWriter.WriteAsync($"bench-{profile}-warm-up", "1"),
+            });
+        } while (warming.Elapsed < TimeSpan.FromSeconds(45) && (warming.Elapsed < TimeSpan.FromSeconds(10) || Math.Abs(rate - previous) > 0.05 * rate) && (previous = rate) >= 0);
+        // Their deliveries would otherwise run on into the first cells.
+        await Task.WhenAll(warmMany.Append(warm).Select(b => b.FlushAsync()));
+        Console.WriteLine($"warm-up: {warming.Elapsed.TotalSeconds:0} s, until calls/s changed < 5 % between 1.5 s cells ({rate:N0}/s)");
         var cells = new Cells(client, noop, noops, store, counters, settings, cell);
         await TableAsync(cells, null, $"bench-{profile}", id =>
         {
