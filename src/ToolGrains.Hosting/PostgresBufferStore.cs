@@ -131,7 +131,7 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
         p.Add(new NpgsqlParameter<string> { TypedValue = _serviceId });
         p.Add(new NpgsqlParameter<string> { TypedValue = c.BufferId });
         p.Add(new NpgsqlParameter<long> { TypedValue = c.ExpectedVersion });
-        p.Add(new NpgsqlParameter<string> { TypedValue = c.Record.ToJson() });
+        p.Add(new NpgsqlParameter { Value = c.Record is { } record ? record.ToJson() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         p.Add(new NpgsqlParameter<long[]> { TypedValue = [.. c.Appended.Select(a => a.Sequence)] });
         p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. c.Appended.Select(a => a.Json)] });
         p.Add(new NpgsqlParameter<long[]> { TypedValue = [.. c.Sealed.Select(s => s.Number)] });
@@ -166,7 +166,7 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
         p.Add(new NpgsqlParameter<string[]> { TypedValue = changes.ConvertAll(c => c.BufferId).ToArray() });
         p.Add(new NpgsqlParameter<long[]> { TypedValue = changes.ConvertAll(c => c.ExpectedVersion).ToArray() });
         p.Add(new NpgsqlParameter<long[]> { TypedValue = changes.ConvertAll(c => (long)c.VersionStep).ToArray() });
-        p.Add(new NpgsqlParameter<string[]> { TypedValue = changes.ConvertAll(c => c.Record.ToJson()).ToArray() });
+        p.Add(new NpgsqlParameter<string?[]> { TypedValue = changes.ConvertAll(c => c.Record?.ToJson()).ToArray() });
         p.Add(new NpgsqlParameter<long?[]> { TypedValue = changes.ConvertAll(c => c.RemoveAll ? long.MaxValue : c.RemoveThroughSequence).ToArray() });
         p.Add(new NpgsqlParameter<int[]> { TypedValue = itemOf });
         p.Add(new NpgsqlParameter<long[]> { TypedValue = seqs });

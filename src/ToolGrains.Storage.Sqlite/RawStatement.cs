@@ -53,5 +53,20 @@ internal sealed class RawStatement : IDisposable
         }
     }
 
+    /// <summary>Runs a query; whether it found a row.</summary>
+    public bool Exists()
+    {
+        try
+        {
+            var rc = raw.sqlite3_step(_statement);
+            if (rc is not (raw.SQLITE_ROW or raw.SQLITE_DONE)) SqliteException.ThrowExceptionForRC(rc, _db);
+            return rc == raw.SQLITE_ROW;
+        }
+        finally
+        {
+            raw.sqlite3_reset(_statement);
+        }
+    }
+
     public void Dispose() => _statement.Dispose();
 }

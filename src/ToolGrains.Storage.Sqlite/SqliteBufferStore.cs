@@ -107,8 +107,16 @@ public sealed class SqliteBufferStore(SqliteDatabase database, string serviceId)
     private bool Apply(Statements st, BufferChange change)
     {
         var id = change.BufferId;
-        var record = change.ExpectedVersion == 0 ? st.InsertRecord : st.UpdateRecord;
-        if (record.Key(serviceId, id).Int(3, change.ExpectedVersion).Int(4, change.NewVersion).Text(5, change.Record.ToJson()).Run() == 0) return false;
+        if (change.Record is null)
+        {
+            // An append that leaves the record as it is: the version is checked, not rewritten.
+            if (!st.CheckVersion.Key(serviceId, id).Int(3, change.ExpectedVersion).Exists()) return false;
+        }
+        else
+        {
+            var record = change.ExpectedVersion == 0 ? st.InsertRecord : st.UpdateRecord;
+            if (record.Key(serviceId, id).Int(3, change.ExpectedVersion).Int(4, change.NewVersion).Text(5, change.Record.ToJson()).Run() == 0) return false;
+        }
 
         if (change.RemoveAll || change.RemoveThroughSequence is not null)
         {
@@ -146,6 +154,8 @@ public sealed class SqliteBufferStore(SqliteDatabase database, string serviceId)
             "INSERT INTO buffer (service_id, buffer_id, version, record) SELECT ?1, ?2, ?4, ?5 WHERE ?3 = 0 ON CONFLICT DO NOTHING");
         public RawStatement UpdateRecord { get; } = new(connection,
             "UPDATE buffer SET version = ?4, record = ?5 WHERE service_id = ?1 AND buffer_id = ?2 AND version = ?3");
+        public RawStatement CheckVersion { get; } = new(connection,
+            "SELECT 1 FROM buffer WHERE service_id = ?1 AND buffer_id = ?2 AND version = ?3");
         public RawStatement DeleteItems { get; } = new(connection,
             "DELETE FROM buffer_item WHERE service_id = ?1 AND buffer_id = ?2 AND seq <= ?3");
         public RawStatement DeleteBatches { get; } = new(connection,
@@ -157,7 +167,7 @@ public sealed class SqliteBufferStore(SqliteDatabase database, string serviceId)
 
         public void Dispose()
         {
-            foreach (var statement in (RawStatement[])[InsertRecord, UpdateRecord, DeleteItems, DeleteBatches, InsertItem, InsertBatch]) statement.Dispose();
+            foreach (var statement in (RawStatement[])[InsertRecord, UpdateRecord, CheckVersion, DeleteItems, DeleteBatches, InsertItem, InsertBatch]) statement.Dispose();
         }
     }
 

@@ -26,6 +26,8 @@ public sealed class BufferLedger
     private readonly TimeProvider _time;
     private readonly TimeSpan _retryInitial;
     private readonly TimeSpan _retryMax;
+    /// <summary>The record as last handed to storage (or loaded): an append that leaves the rest of it equal stores no record.</summary>
+    private BufferRecord _stored;
 
     public BufferLedger(string bufferId, BufferSnapshot snapshot, TimeProvider time, TimeSpan retryInitialDelay, TimeSpan retryMaxDelay)
     {
@@ -44,6 +46,14 @@ public sealed class BufferLedger
             AddSealed(new LedgerBatch { Number = boundary.Number, BatchId = BatchIdOf(boundary.Number), LastSequence = boundary.LastSequence, Items = items, Reason = boundary.Reason });
         }
         for (; i < snapshot.Items.Count; i++) _pending.Add(snapshot.Items[i]);
+        // Appends that stored no record (BufferChange.Record null) are the items past its watermark: count them in.
+        if (snapshot.Items.Count > 0 && snapshot.Items[^1].Sequence >= Record.NextSequence)
+        {
+            var watermark = Record.NextSequence;
+            Record.TotalWritten += snapshot.Items.Count(item => item.Sequence >= watermark);
+            Record.NextSequence = snapshot.Items[^1].Sequence + 1;
+        }
+        _stored = Record.Copy();
         if (_pending.Count > 0) Record.PendingSince ??= _time.GetUtcNow();
     }
 
@@ -198,6 +208,13 @@ public sealed class BufferLedger
         return boundaries;
     }
 
-    private BufferChange Change(IReadOnlyList<StoredItem> appended, IReadOnlyList<BatchBoundary> sealedNow, long? removeThrough, bool removeAll) =>
-        new(BufferId, Version++, Record.Copy(), appended, sealedNow, removeThrough, removeAll);
+    private BufferChange Change(IReadOnlyList<StoredItem> appended, IReadOnlyList<BatchBoundary> sealedNow, long? removeThrough, bool removeAll)
+    {
+        // A plain append (nothing sealed or removed, no setting, clock or status moved) leaves the stored record
+        // and its version as they are: storage inserts the items and checks the version, nothing more.
+        if (Version > 0 && appended.Count > 0 && sealedNow.Count == 0 && removeThrough is null && !removeAll && Record.DiffersOnlyByAppends(_stored))
+            return new(BufferId, Version, null, appended, sealedNow, null, false, VersionStep: 0);
+        _stored = Record.Copy();
+        return new(BufferId, Version++, _stored, appended, sealedNow, removeThrough, removeAll);
+    }
 }

@@ -40,12 +40,15 @@ public sealed record BufferSnapshot(long Version, BufferRecord Record, IReadOnly
 /// <summary>
 /// One committed step of a buffer. <see cref="Record"/> is a copy taken when the change is made (on the
 /// grain's turn), so later changes in memory cannot leak into it; a store serialises only the last record of
-/// the changes it merges.
+/// the changes it merges. A <see cref="Record"/> of null is an append that changed nothing else: the store
+/// inserts its items and only checks the stored version (<see cref="VersionStep"/> 0), so the cost of such a
+/// write does not include rewriting the record; the counters it moved are derived from the items at load
+/// (<see cref="BufferLedger"/>).
 /// </summary>
 public sealed record BufferChange(
     string BufferId,
     long ExpectedVersion,
-    BufferRecord Record,
+    BufferRecord? Record,
     IReadOnlyList<StoredItem> Appended,
     IReadOnlyList<BatchBoundary> Sealed,
     long? RemoveThroughSequence,
@@ -108,7 +111,9 @@ public sealed record BufferChange(
             appended.AddRange(c.Appended);
             sealedNow.AddRange(c.Sealed);
         }
-        return new BufferChange(changes[0].BufferId, changes[0].ExpectedVersion, changes[^1].Record, appended, sealedNow, through, all,
+        // The last record written; appends after it left the record as it was (their counters come from the items).
+        var record = changes.LastOrDefault(c => c.Record is not null)?.Record;
+        return new BufferChange(changes[0].BufferId, changes[0].ExpectedVersion, record, appended, sealedNow, through, all,
             changes.Sum(c => c.VersionStep));
     }
 }
@@ -150,6 +155,13 @@ public sealed class BufferRecord
 
     /// <summary>A copy that later changes of this record do not reach (every member is a value or an immutable string).</summary>
     public BufferRecord Copy() => (BufferRecord)MemberwiseClone();
+
+    /// <summary>Whether this record differs from <paramref name="other"/> only in what appending items moves (<see cref="NextSequence"/>, <see cref="TotalWritten"/>).</summary>
+    public bool DiffersOnlyByAppends(BufferRecord other) =>
+        (Mode, MaxSize, FlushIntervalSeconds, PassThroughTool, Configured, NextBatch, PendingSince) ==
+        (other.Mode, other.MaxSize, other.FlushIntervalSeconds, other.PassThroughTool, other.Configured, other.NextBatch, other.PendingSince)
+        && (TotalFlushed, BatchesFlushed, LastFlushAt, LastFlushReason, LastError) ==
+        (other.TotalFlushed, other.BatchesFlushed, other.LastFlushAt, other.LastFlushReason, other.LastError);
 
     public static BufferRecord FromJson(string json) => JsonSerializer.Deserialize(json, BufferRecordJson.Default.BufferRecord) ?? new BufferRecord();
 }

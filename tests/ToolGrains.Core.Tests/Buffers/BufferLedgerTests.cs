@@ -110,12 +110,53 @@ public sealed class BufferLedgerTests
     [Fact]
     public void Each_change_expects_the_version_the_previous_one_made_and_carries_a_snapshot_of_the_record()
     {
-        var ledger = New(maxSize: 10);
+        var ledger = New(maxSize: 3);
         var (a, _) = ledger.Append(Items(1));
         var (b, _) = ledger.Append(Items(2));
+        var (c, _) = ledger.Append(Items(3));
         Assert.Equal(a.NewVersion, b.ExpectedVersion);
-        Assert.Equal(1, a.Record.TotalWritten);
-        Assert.Equal(2, b.Record.TotalWritten);
+        Assert.Equal(1, a.Record!.TotalWritten);
+        // A plain append stores no record and keeps the version; the seal after it stores both counters.
+        Assert.Null(b.Record);
+        Assert.Equal(b.ExpectedVersion, b.NewVersion);
+        Assert.Equal(b.NewVersion, c.ExpectedVersion);
+        Assert.Equal(3, c.Record!.TotalWritten);
+        Assert.Equal(4, c.Record.NextSequence);
+    }
+
+    [Fact]
+    public void An_append_stores_the_record_when_anything_but_its_counters_moved()
+    {
+        var ledger = New(maxSize: 10);
+        ledger.Append(Items(1));
+        Assert.Null(ledger.Append(Items(2)).Change.Record);
+        ledger.Configure(BufferSealMode.Batched, 10, 7, "sink"); // a new interval
+        Assert.Equal(7, ledger.Append(Items(3)).Change.Record!.FlushIntervalSeconds);
+        ledger.Fail(new LedgerBatch { Number = 9, BatchId = "b:9", LastSequence = 0, Items = [], Reason = "size" }, "down");
+        Assert.Contains("down", ledger.Append(Items(4)).Change.Record!.LastError);
+        Assert.Null(ledger.Append(Items(5)).Change.Record);
+        ledger.SealAll("manual");
+        Assert.NotNull(ledger.Append(Items(6)).Change.Record); // the clock of a new pending item starts
+    }
+
+    [Fact]
+    public void A_reloaded_ledger_counts_the_appends_that_stored_no_record()
+    {
+        var ledger = New(maxSize: 10);
+        var (first, _) = ledger.Append(Items(1, 2));
+        ledger.Append(Items(3));
+        ledger.Append(Items(4, 5));
+        // Stored: the first write's record (next sequence 3, 2 written) and all five items.
+        var stored = new BufferSnapshot(first.NewVersion, BufferRecord.FromJson(first.Record!.ToJson()),
+            [.. Enumerable.Range(1, 5).Select(n => new StoredItem(n, n.ToString()))], []);
+
+        var again = New(snapshot: stored);
+        Assert.Equal(5, again.Record.TotalWritten);
+        Assert.Equal(6, again.Record.NextSequence);
+        Assert.Equal(5, again.PendingCount);
+        var (next, _) = again.Append(Items(6));
+        Assert.Equal(6, Assert.Single(next.Appended).Sequence);
+        Assert.Equal(first.NewVersion, next.ExpectedVersion);
     }
 
     [Fact]
@@ -175,8 +216,20 @@ public sealed class BufferChangeMergeTests
         Assert.Equal([3L, 4L], merged.Appended.Select(a => a.Sequence));
         Assert.Empty(merged.Sealed); // its batch was confirmed within the group
         Assert.Equal(2, merged.RemoveThroughSequence);
-        Assert.Equal(7, merged.Record.TotalWritten); // the last change's record
+        Assert.Equal(7, merged.Record!.TotalWritten); // the last change's record
         Assert.False(merged.RemoveAll);
+    }
+
+    [Fact]
+    public void Appends_that_stored_no_record_keep_the_last_record_and_add_no_version()
+    {
+        var plain = new BufferChange("b", 5, null, [new StoredItem(9, "9")], [], null, false, VersionStep: 0);
+        var merged = BufferChange.Merge([C(4, [8]), plain, plain with { Appended = [new StoredItem(10, "10")] }]);
+        Assert.Equal(4, merged.Record!.TotalWritten);
+        Assert.Equal(5, merged.NewVersion);
+        Assert.Equal([8L, 9L, 10L], merged.Appended.Select(a => a.Sequence));
+        Assert.Null(BufferChange.Merge([plain, plain]).Record);
+        Assert.Equal(5, BufferChange.Merge([plain, plain]).NewVersion);
     }
 
     [Fact]
