@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -5,7 +6,7 @@ namespace ToolGrains.Storage.Sqlite;
 
 /// <summary>
 /// A statement prepared once on a connection and run many times with new values, without ADO.NET's command
-/// layer. Values are bound as UTF-16 straight from the strings (SQLite copies them), so a run allocates nothing.
+/// layer. Text is encoded into one reusable buffer (SQLite copies it at bind time), so a run allocates nothing.
 /// Parameters are numbered (<c>?1</c>, <c>?2</c>, …); ?1 and ?2 are the row's key (<see cref="Key"/>).
 /// Used only on the connection's own thread.
 /// </summary>
@@ -13,6 +14,7 @@ internal sealed class RawStatement : IDisposable
 {
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;
+    private byte[] _utf8 = new byte[256];
 
     public RawStatement(SqliteConnection connection, string sql)
     {
@@ -25,8 +27,20 @@ internal sealed class RawStatement : IDisposable
 
     public RawStatement Text(int index, string value)
     {
-        // An empty span would be bound as NULL (no pointer), so "" goes through the UTF-8 overload.
-        var rc = value.Length == 0 ? raw.sqlite3_bind_text(_statement, index, value) : raw.sqlite3_bind_text16(_statement, index, value.AsSpan());
+        // Encoded here, as ADO.NET does (an unpaired surrogate becomes U+FFFD): SQLite's own UTF-16 conversion
+        // merged one with the next character. SQLite copies the bytes at once, so one buffer serves every value.
+        // An empty span would be bound as NULL (no pointer), so "" goes through the string overload.
+        int rc;
+        if (value.Length == 0)
+        {
+            rc = raw.sqlite3_bind_text(_statement, index, value);
+        }
+        else
+        {
+            var most = Encoding.UTF8.GetMaxByteCount(value.Length);
+            if (_utf8.Length < most) _utf8 = new byte[Math.Max(most, 2 * _utf8.Length)];
+            rc = raw.sqlite3_bind_text(_statement, index, _utf8.AsSpan(0, Encoding.UTF8.GetBytes(value, _utf8)));
+        }
         if (rc != raw.SQLITE_OK) SqliteException.ThrowExceptionForRC(rc, _db);
         return this;
     }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 
@@ -5,19 +6,31 @@ namespace ToolGrains.Core.Protocol;
 
 public static class JsonText
 {
-    /// <summary>True when <paramref name="json"/> is exactly one well-formed JSON value (checked without building a DOM).</summary>
+    // Throws on an unpaired surrogate instead of writing U+FFFD: such text cannot be stored or sent as UTF-8
+    // unchanged (SQLite's own conversion even merged it with the next character), so it is not valid JSON text.
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// True when <paramref name="json"/> is exactly one well-formed JSON value and valid UTF-16 (no unpaired
+    /// surrogate), checked without building a DOM.
+    /// </summary>
     public static bool IsValid(string json)
     {
         if (string.IsNullOrWhiteSpace(json)) return false;
-        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json), new JsonReaderOptions { MaxDepth = 128 });
+        var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(json.Length));
         try
         {
+            var reader = new Utf8JsonReader(rented.AsSpan(0, StrictUtf8.GetBytes(json, rented)), new JsonReaderOptions { MaxDepth = 128 });
             while (reader.Read()) { }
             return reader.BytesConsumed > 0;
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or EncoderFallbackException)
         {
             return false;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
         }
     }
 }

@@ -87,7 +87,7 @@ public sealed class BufferGrain(
             if (bytes > _options.MaxItemBytes)
                 throw new ToolGrainsException(ErrorCodes.ItemTooLarge, $"Item {i} is {bytes} bytes; the limit is {_options.MaxItemBytes}.", "data");
             if (!JsonText.IsValid(item))
-                throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"Item {i} is not a JSON value.", "data");
+                throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"Item {i} is not one JSON value in valid Unicode text.", "data");
         }
         var settings = await ValidateSettingsAsync(await LedgerAsync(), request.Settings);
         try
