@@ -306,6 +306,7 @@ internal sealed class NullSinkTool : IBuiltinTool
 internal sealed class ProbeStore(bool async) : IBufferStore
 {
     public long RoundTrips => 0;
+    public bool TakesPlainAppends => true;
     public Task<BufferSnapshot> LoadAsync(string bufferId, CancellationToken cancellationToken = default) => Task.FromResult(BufferSnapshot.Empty);
     public Task CommitAsync(BufferChange change)
     {

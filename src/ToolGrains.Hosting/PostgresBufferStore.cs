@@ -28,6 +28,12 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
 
     public long RoundTrips => Interlocked.Read(ref _roundTrips);
 
+    /// <summary>
+    /// No: silos of an older version may share these tables during a rolling upgrade, and they do not count items
+    /// past the stored record in (they would reuse those sequence numbers). Every change carries its record.
+    /// </summary>
+    public bool TakesPlainAppends => false;
+
     public async Task<BufferSnapshot> LoadAsync(string bufferId, CancellationToken cancellationToken = default)
     {
         await using var connection = await _source.OpenConnectionAsync(cancellationToken);
@@ -71,18 +77,27 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             group.Clear();
-            while (group.Count < MaxChangesPerRoundTrip && _queue.Reader.TryRead(out var next)) group.Add(next);
+            while (group.Count < MaxChangesPerRoundTrip && _queue.Reader.TryRead(out var next))
+            {
+                // A change of a ledger that already had one fail is refused unsent (see ChangeOrigin).
+                if (next.Change.Orphaned) Complete([[next]], [false], null);
+                else group.Add(next);
+            }
+            if (group.Count == 0) continue;
             try
             {
                 // Each buffer's changes as one: one record update and one multi-row insert per buffer.
                 var buffers = BufferChange.Chains(group, q => q.Change);
                 var applied = await CommitGroupAsync(buffers.ConvertAll(b => BufferChange.Merge(b.ConvertAll(q => q.Change)))).ConfigureAwait(false);
                 Interlocked.Increment(ref _roundTrips);
+                for (var i = 0; i < buffers.Count; i++)
+                    if (!applied[i]) buffers[i][0].Change.Origin?.Fail();
                 Complete(buffers, applied, null);
             }
             catch (Exception ex)
             {
                 // Nothing of the group is committed (one implicit transaction): every change in it is refused.
+                foreach (var queued in group) queued.Change.Origin?.Fail();
                 Complete([[.. group]], null, ex);
             }
         }
@@ -131,7 +146,7 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
         p.Add(new NpgsqlParameter<string> { TypedValue = _serviceId });
         p.Add(new NpgsqlParameter<string> { TypedValue = c.BufferId });
         p.Add(new NpgsqlParameter<long> { TypedValue = c.ExpectedVersion });
-        p.Add(new NpgsqlParameter { Value = c.Record is { } record ? record.ToJson() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        p.Add(new NpgsqlParameter<string> { TypedValue = RecordJson(c) });
         p.Add(new NpgsqlParameter<long[]> { TypedValue = [.. c.Appended.Select(a => a.Sequence)] });
         p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. c.Appended.Select(a => a.Json)] });
         p.Add(new NpgsqlParameter<long[]> { TypedValue = [.. c.Sealed.Select(s => s.Number)] });
@@ -166,7 +181,7 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
         p.Add(new NpgsqlParameter<string[]> { TypedValue = changes.ConvertAll(c => c.BufferId).ToArray() });
         p.Add(new NpgsqlParameter<long[]> { TypedValue = changes.ConvertAll(c => c.ExpectedVersion).ToArray() });
         p.Add(new NpgsqlParameter<long[]> { TypedValue = changes.ConvertAll(c => (long)c.VersionStep).ToArray() });
-        p.Add(new NpgsqlParameter<string?[]> { TypedValue = changes.ConvertAll(c => c.Record?.ToJson()).ToArray() });
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = changes.ConvertAll(RecordJson).ToArray() });
         p.Add(new NpgsqlParameter<long?[]> { TypedValue = changes.ConvertAll(c => c.RemoveAll ? long.MaxValue : c.RemoveThroughSequence).ToArray() });
         p.Add(new NpgsqlParameter<int[]> { TypedValue = itemOf });
         p.Add(new NpgsqlParameter<long[]> { TypedValue = seqs });
@@ -177,6 +192,9 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
         p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. reasons] });
         return command;
     }
+
+    private static string RecordJson(BufferChange change) => change.Record?.ToJson()
+        ?? throw new InvalidOperationException($"Buffer '{change.BufferId}': a change without its record (this store does not take plain appends).");
 
     public async ValueTask DisposeAsync()
     {

@@ -18,6 +18,9 @@ public sealed class SqliteBufferStore(SqliteDatabase database, string serviceId)
     /// <summary>Group writes of this store that committed (each one transaction; other writers' transactions are not counted).</summary>
     public long RoundTrips => Interlocked.Read(ref _flushes);
 
+    /// <summary>One silo owns the file, and its ledgers count the items past the stored record in.</summary>
+    public bool TakesPlainAppends => true;
+
     public Task<BufferSnapshot> LoadAsync(string bufferId, CancellationToken cancellationToken = default) =>
         database.ReadAsync(connection =>
         {
@@ -72,11 +75,15 @@ public sealed class SqliteBufferStore(SqliteDatabase database, string serviceId)
                 var st = Prepared(connection);
                 foreach (var run in BufferChange.Chains(taken, q => q.Change))
                 {
-                    // A stale version is found by the record update, before anything of the buffer is written, so
-                    // that buffer fails alone without a savepoint. Any other error fails the whole group (the
-                    // database rolls this write back), and nothing in it is acknowledged.
-                    if (!Apply(st, BufferChange.Merge(run.ConvertAll(q => q.Change))))
+                    // A stale version is found by the record update (or the version check), before anything of
+                    // the buffer is written, so that buffer fails alone without a savepoint; so do the changes of
+                    // a ledger that already had one fail. Any other error fails the whole group (the database
+                    // rolls this write back), and nothing in it is acknowledged.
+                    if (run[0].Change.Orphaned || !Apply(st, BufferChange.Merge(run.ConvertAll(q => q.Change))))
+                    {
+                        run[0].Change.Origin?.Fail();
                         foreach (var queued in run) failed[queued] = new BufferVersionConflictException(queued.Change.BufferId, queued.Change.ExpectedVersion);
+                    }
                 }
                 return true;
             });
@@ -90,6 +97,7 @@ public sealed class SqliteBufferStore(SqliteDatabase database, string serviceId)
         write.ContinueWith(t =>
         {
             if (t.Exception is null) Interlocked.Increment(ref _flushes);
+            else foreach (var queued in taken) queued.Change.Origin?.Fail(); // before the next group, which may hold their later changes
             // One flush at a time: what was queued while this one ran goes in the next, so groups grow with load.
             // A change queued before the reset found the flag set and relies on this check; one after it schedules.
             Interlocked.Exchange(ref _scheduled, 0);

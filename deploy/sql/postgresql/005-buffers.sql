@@ -36,8 +36,7 @@ CREATE TABLE IF NOT EXISTS toolgrains_buffer_batch
 
 -- Applies one change of one buffer if the stored version is p_expected: removes items (and batch
 -- boundaries) up to p_remove_through, appends items and boundaries, stores the record and advances
--- the version by p_step (the number of changes merged into this one). A NULL p_record is an append
--- that leaves the record row as it is (p_step 0): its version is only checked. Returns the new version, or -1
+-- the version by p_step (the number of changes merged into this one). Returns the new version, or -1
 -- (and changes nothing) when the version differs, so that the other changes committed in the same
 -- round trip are not aborted. A version of 0 means "no row yet".
 CREATE OR REPLACE FUNCTION toolgrains_buffer_commit(
@@ -51,12 +50,7 @@ AS $fn$
 DECLARE
     n integer;
 BEGIN
-    IF p_record IS NULL THEN
-        -- An append that leaves the record as it is: check the version (the share lock holds off another
-        -- activation's removal until this commits) rather than rewrite the row.
-        PERFORM 1 FROM toolgrains_buffer
-        WHERE service_id = p_service AND buffer_id = p_buffer AND version = p_expected FOR SHARE;
-    ELSIF p_expected = 0 THEN
+    IF p_expected = 0 THEN
         INSERT INTO toolgrains_buffer (service_id, buffer_id, version, record)
         VALUES (p_service, p_buffer, p_step, p_record) ON CONFLICT DO NOTHING;
     ELSE
@@ -90,7 +84,7 @@ $fn$;
 -- a few set operations (a group of one buffer, such as one hot buffer's, is cheaper with the function
 -- above). A change whose stored version is not its expected one (0: no row yet) changes
 -- nothing, and the others are applied. For the applied ones: the record is stored and its version
--- advanced by its step (a NULL record, an append that leaves the row as it is: the version is only checked), items and batch boundaries up to its remove-through sequence are deleted, and
+-- advanced by its step, items and batch boundaries up to its remove-through sequence are deleted, and
 -- its items and boundaries appended (p_item_of/p_batch_of give each row's 1-based position in
 -- p_buffers). Returns those positions.
 CREATE OR REPLACE FUNCTION toolgrains_buffer_commit_group(
@@ -115,17 +109,12 @@ BEGIN
     ), updated AS (
         UPDATE toolgrains_buffer b SET version = b.version + c.step, record = c.record
         FROM change c
-        WHERE c.expected > 0 AND c.record IS NOT NULL
-          AND b.service_id = p_service AND b.buffer_id = c.buffer_id AND b.version = c.expected
+        WHERE c.expected > 0 AND b.service_id = p_service AND b.buffer_id = c.buffer_id AND b.version = c.expected
         RETURNING b.buffer_id
-    ), checked AS (
-        SELECT b.buffer_id FROM toolgrains_buffer b JOIN change c ON b.buffer_id = c.buffer_id
-        WHERE c.record IS NULL AND b.service_id = p_service AND b.version = c.expected
-        FOR SHARE OF b
     )
     SELECT coalesce(array_agg(c.pos::int), '{}') INTO applied
     FROM change c
-    WHERE c.buffer_id IN (SELECT buffer_id FROM created UNION ALL SELECT buffer_id FROM updated UNION ALL SELECT buffer_id FROM checked);
+    WHERE c.buffer_id IN (SELECT buffer_id FROM created UNION ALL SELECT buffer_id FROM updated);
 
     IF EXISTS (SELECT 1 FROM unnest(p_remove_through) AS r(through) WHERE r.through IS NOT NULL) THEN
         DELETE FROM toolgrains_buffer_item i

@@ -29,8 +29,13 @@ public sealed class BufferLedger
     /// <summary>The record as last handed to storage (or loaded): an append that leaves the rest of it equal stores no record.</summary>
     private BufferRecord _stored;
 
-    public BufferLedger(string bufferId, BufferSnapshot snapshot, TimeProvider time, TimeSpan retryInitialDelay, TimeSpan retryMaxDelay)
+    private readonly ChangeOrigin _origin = new();
+    private readonly bool _plainAppends;
+
+    /// <param name="plainAppends">Whether appends that move only the counters may leave the record unstored (<see cref="IBufferStore.TakesPlainAppends"/>).</param>
+    public BufferLedger(string bufferId, BufferSnapshot snapshot, TimeProvider time, TimeSpan retryInitialDelay, TimeSpan retryMaxDelay, bool plainAppends)
     {
+        _plainAppends = plainAppends;
         BufferId = bufferId;
         Version = snapshot.Version;
         Record = snapshot.Record;
@@ -212,9 +217,10 @@ public sealed class BufferLedger
     {
         // A plain append (nothing sealed or removed, no setting, clock or status moved) leaves the stored record
         // and its version as they are: storage inserts the items and checks the version, nothing more.
-        if (Version > 0 && appended.Count > 0 && sealedNow.Count == 0 && removeThrough is null && !removeAll && Record.DiffersOnlyByAppends(_stored))
-            return new(BufferId, Version, null, appended, sealedNow, null, false, VersionStep: 0);
+        if (_plainAppends && Version > 0 && appended.Count > 0 && sealedNow.Count == 0 && removeThrough is null && !removeAll
+            && Record.DiffersOnlyByAppends(_stored))
+            return new(BufferId, Version, null, appended, sealedNow, null, false, VersionStep: 0) { Origin = _origin };
         _stored = Record.Copy();
-        return new(BufferId, Version++, _stored, appended, sealedNow, removeThrough, removeAll);
+        return new(BufferId, Version++, _stored, appended, sealedNow, removeThrough, removeAll) { Origin = _origin };
     }
 }

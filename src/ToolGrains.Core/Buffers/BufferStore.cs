@@ -23,6 +23,28 @@ public interface IBufferStore
 
     /// <summary>Group commits of this store so far (a SQLite transaction or a PostgreSQL round trip each).</summary>
     long RoundTrips { get; }
+
+    /// <summary>
+    /// Whether this store takes plain appends (<see cref="BufferChange.Record"/> null): true only where every reader
+    /// of the storage counts the items past the stored record in, as <see cref="BufferLedger"/> does. SQLite (one
+    /// silo's file) does; PostgreSQL does not, because silos of an older version may share its tables during a
+    /// rolling upgrade and would reuse the sequence numbers of items their record does not count.
+    /// </summary>
+    bool TakesPlainAppends { get; }
+}
+
+/// <summary>
+/// The changes made by one <see cref="BufferLedger"/>. Once a store fails one of them (its group failed, or its
+/// version was stale), it refuses every later one: the ledger is ahead of storage from then on, and a later change
+/// must not commit without the failed one (a plain append does not advance the version that would stop it).
+/// </summary>
+public sealed class ChangeOrigin
+{
+    private volatile bool _failed;
+
+    public bool Failed => _failed;
+
+    public void Fail() => _failed = true;
 }
 
 /// <summary>A stored item: its sequence within its buffer and its JSON text.</summary>
@@ -40,10 +62,11 @@ public sealed record BufferSnapshot(long Version, BufferRecord Record, IReadOnly
 /// <summary>
 /// One committed step of a buffer. <see cref="Record"/> is a copy taken when the change is made (on the
 /// grain's turn), so later changes in memory cannot leak into it; a store serialises only the last record of
-/// the changes it merges. A <see cref="Record"/> of null is an append that changed nothing else: the store
-/// inserts its items and only checks the stored version (<see cref="VersionStep"/> 0), so the cost of such a
-/// write does not include rewriting the record; the counters it moved are derived from the items at load
-/// (<see cref="BufferLedger"/>).
+/// the changes it merges. A <see cref="Record"/> of null is a plain append, made only for a store that
+/// <see cref="IBufferStore.TakesPlainAppends"/>: the store inserts its items and only checks the stored version
+/// (<see cref="VersionStep"/> 0), so the write does not rewrite the record; the counters it moved are derived
+/// from the items at load (<see cref="BufferLedger"/>). Since such a change leaves the version as it was, a
+/// store refuses the changes of a ledger after one of them failed (<see cref="Origin"/>).
 /// </summary>
 public sealed record BufferChange(
     string BufferId,
@@ -55,13 +78,19 @@ public sealed record BufferChange(
     bool RemoveAll,
     int VersionStep = 1)
 {
+    /// <summary>The ledger that made this change; null for one made outside a ledger (a migration), which is never refused for another's failure.</summary>
+    public ChangeOrigin? Origin { get; init; }
+
+    /// <summary>Whether an earlier change of the same ledger failed, so this one must not be applied.</summary>
+    public bool Orphaned => Origin is { Failed: true };
+
     /// <summary>The version stored once this change is committed (a merged change stands for <see cref="VersionStep"/> changes).</summary>
     public long NewVersion => ExpectedVersion + VersionStep;
 
     /// <summary>
-    /// Splits queued changes into runs that may be merged: per buffer, in queue order, each run a chain in which
-    /// every change expects the version the previous one makes. Changes of two activations of one buffer never
-    /// share a run, so a stale one fails alone.
+    /// Splits queued changes into runs that may be merged: per buffer, in queue order, each run a chain of one
+    /// ledger's changes in which every change expects the version the previous one makes. Changes of two
+    /// activations of one buffer never share a run, so a stale one fails alone.
     /// </summary>
     public static List<List<T>> Chains<T>(IEnumerable<T> queued, Func<T, BufferChange> changeOf)
     {
@@ -70,7 +99,8 @@ public sealed record BufferChange(
         foreach (var item in queued)
         {
             var change = changeOf(item);
-            if (open.TryGetValue(change.BufferId, out var run) && changeOf(run[^1]).NewVersion == change.ExpectedVersion)
+            if (open.TryGetValue(change.BufferId, out var run) && changeOf(run[^1]) is var previous
+                && previous.NewVersion == change.ExpectedVersion && ReferenceEquals(previous.Origin, change.Origin))
             {
                 run.Add(item);
                 continue;
@@ -114,7 +144,7 @@ public sealed record BufferChange(
         // The last record written; appends after it left the record as it was (their counters come from the items).
         var record = changes.LastOrDefault(c => c.Record is not null)?.Record;
         return new BufferChange(changes[0].BufferId, changes[0].ExpectedVersion, record, appended, sealedNow, through, all,
-            changes.Sum(c => c.VersionStep));
+            changes.Sum(c => c.VersionStep)) { Origin = changes[0].Origin };
     }
 }
 

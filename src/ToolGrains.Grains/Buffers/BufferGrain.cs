@@ -234,7 +234,7 @@ public sealed class BufferGrain(
         {
             throw Unavailable(ex);
         }
-        var ledger = new BufferLedger(BufferId, snapshot, time, _options.RetryInitialDelay, _options.RetryMaxDelay);
+        var ledger = new BufferLedger(BufferId, snapshot, time, _options.RetryInitialDelay, _options.RetryMaxDelay, store.TakesPlainAppends);
         if (!ledger.Record.Configured)
         {
             ledger.Record.Mode = BufferSealMode.Batched;

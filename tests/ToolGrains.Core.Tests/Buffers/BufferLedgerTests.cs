@@ -7,9 +7,9 @@ public sealed class BufferLedgerTests
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
-    private BufferLedger New(BufferSealMode mode = BufferSealMode.Batched, int maxSize = 3, double interval = 5, BufferSnapshot? snapshot = null)
+    private BufferLedger New(BufferSealMode mode = BufferSealMode.Batched, int maxSize = 3, double interval = 5, BufferSnapshot? snapshot = null, bool plainAppends = true)
     {
-        var ledger = new BufferLedger("b", snapshot ?? BufferSnapshot.Empty, _time, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(8));
+        var ledger = new BufferLedger("b", snapshot ?? BufferSnapshot.Empty, _time, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(8), plainAppends);
         if (snapshot is null) ledger.Configure(mode, maxSize, interval, "sink");
         return ledger;
     }
@@ -140,6 +140,31 @@ public sealed class BufferLedgerTests
     }
 
     [Fact]
+    public void For_a_store_without_plain_appends_every_change_carries_the_record_and_advances_the_version()
+    {
+        var ledger = New(maxSize: 10, plainAppends: false);
+        var changes = Enumerable.Range(1, 4).Select(n => ledger.Append(Items(n)).Change).ToList();
+        Assert.All(changes, c => Assert.NotNull(c.Record));
+        Assert.Equal([1L, 2L, 3L, 4L], changes.Select(c => c.NewVersion));
+        Assert.Equal(4, changes[^1].Record!.TotalWritten);
+    }
+
+    [Fact]
+    public void A_ledgers_changes_share_one_origin_and_another_ledger_has_its_own()
+    {
+        var ledger = New(maxSize: 2);
+        var first = ledger.Append(Items(1)).Change;
+        var second = ledger.Append(Items(2)).Change;
+        Assert.NotNull(first.Origin);
+        Assert.Same(first.Origin, second.Origin);
+        Assert.NotSame(first.Origin, New().Append(Items(1)).Change.Origin);
+        Assert.False(second.Orphaned);
+        first.Origin!.Fail();
+        Assert.True(second.Orphaned);
+        Assert.Same(first.Origin, BufferChange.Merge([first, second]).Origin);
+    }
+
+    [Fact]
     public void A_reloaded_ledger_counts_the_appends_that_stored_no_record()
     {
         var ledger = New(maxSize: 10);
@@ -251,5 +276,17 @@ public sealed class BufferChangeChainTests
         var queued = new[] { C("a", 3), C("b", 0), C("a", 4), C("a", 9), C("a", 10), C("b", 1) };
         var runs = BufferChange.Chains(queued, c => c);
         Assert.Equal(["a:3,4", "b:0,1", "a:9,10"], runs.Select(r => $"{r[0].BufferId}:{string.Join(",", r.Select(c => c.ExpectedVersion))}"));
+    }
+
+    [Fact]
+    public void Plain_appends_of_two_ledgers_at_one_version_never_share_a_run()
+    {
+        // A plain append keeps the version, so two activations' appends expect the same one; only their origin tells them apart.
+        ChangeOrigin one = new(), two = new();
+        BufferChange Plain(ChangeOrigin origin, long seq) => new("a", 5, null, [new StoredItem(seq, "1")], [], null, false, VersionStep: 0) { Origin = origin };
+        var runs = BufferChange.Chains([Plain(one, 7), Plain(one, 8), Plain(two, 7)], c => c);
+        Assert.Equal(2, runs.Count);
+        Assert.Equal([7L, 8L], runs[0].Select(c => c.Appended[0].Sequence));
+        Assert.Same(two, Assert.Single(runs[1]).Origin);
     }
 }
