@@ -155,27 +155,50 @@ public sealed class SqliteBufferStore(SqliteDatabase database, string serviceId)
     /// The hot path's statements as SQLite's own prepared statements: per change, ADO.NET's command layer cost
     /// more than the statements themselves (a reader, parameter objects and a UTF-8 copy per value).
     /// </summary>
-    private sealed class Statements(SqliteConnection connection) : IDisposable
+    private sealed class Statements : IDisposable
     {
-        public SqliteConnection Connection { get; } = connection;
-        public RawStatement InsertRecord { get; } = new(connection,
-            "INSERT INTO buffer (service_id, buffer_id, version, record) SELECT ?1, ?2, ?4, ?5 WHERE ?3 = 0 ON CONFLICT DO NOTHING");
-        public RawStatement UpdateRecord { get; } = new(connection,
-            "UPDATE buffer SET version = ?4, record = ?5 WHERE service_id = ?1 AND buffer_id = ?2 AND version = ?3");
-        public RawStatement CheckVersion { get; } = new(connection,
-            "SELECT 1 FROM buffer WHERE service_id = ?1 AND buffer_id = ?2 AND version = ?3");
-        public RawStatement DeleteItems { get; } = new(connection,
-            "DELETE FROM buffer_item WHERE service_id = ?1 AND buffer_id = ?2 AND seq <= ?3");
-        public RawStatement DeleteBatches { get; } = new(connection,
-            "DELETE FROM buffer_batch WHERE service_id = ?1 AND buffer_id = ?2 AND last_seq <= ?3");
-        public RawStatement InsertItem { get; } = new(connection,
-            "INSERT INTO buffer_item (service_id, buffer_id, seq, payload) VALUES (?1, ?2, ?3, ?4)");
-        public RawStatement InsertBatch { get; } = new(connection,
-            "INSERT INTO buffer_batch (service_id, buffer_id, batch_no, last_seq, reason) VALUES (?1, ?2, ?3, ?4, ?5)");
+        private readonly List<RawStatement> _prepared = [];
+
+        public Statements(SqliteConnection connection)
+        {
+            Connection = connection;
+            try
+            {
+                InsertRecord = Prepare("INSERT INTO buffer (service_id, buffer_id, version, record) SELECT ?1, ?2, ?4, ?5 WHERE ?3 = 0 ON CONFLICT DO NOTHING");
+                UpdateRecord = Prepare("UPDATE buffer SET version = ?4, record = ?5 WHERE service_id = ?1 AND buffer_id = ?2 AND version = ?3");
+                CheckVersion = Prepare("SELECT 1 FROM buffer WHERE service_id = ?1 AND buffer_id = ?2 AND version = ?3");
+                DeleteItems = Prepare("DELETE FROM buffer_item WHERE service_id = ?1 AND buffer_id = ?2 AND seq <= ?3");
+                DeleteBatches = Prepare("DELETE FROM buffer_batch WHERE service_id = ?1 AND buffer_id = ?2 AND last_seq <= ?3");
+                InsertItem = Prepare("INSERT INTO buffer_item (service_id, buffer_id, seq, payload) VALUES (?1, ?2, ?3, ?4)");
+                InsertBatch = Prepare("INSERT INTO buffer_batch (service_id, buffer_id, batch_no, last_seq, reason) VALUES (?1, ?2, ?3, ?4, ?5)");
+            }
+            catch
+            {
+                Dispose(); // the ones prepared before the failure; the next group tries again
+                throw;
+            }
+        }
+
+        public SqliteConnection Connection { get; }
+        public RawStatement InsertRecord { get; }
+        public RawStatement UpdateRecord { get; }
+        public RawStatement CheckVersion { get; }
+        public RawStatement DeleteItems { get; }
+        public RawStatement DeleteBatches { get; }
+        public RawStatement InsertItem { get; }
+        public RawStatement InsertBatch { get; }
+
+        private RawStatement Prepare(string sql)
+        {
+            var statement = new RawStatement(Connection, sql);
+            _prepared.Add(statement);
+            return statement;
+        }
 
         public void Dispose()
         {
-            foreach (var statement in (RawStatement[])[InsertRecord, UpdateRecord, CheckVersion, DeleteItems, DeleteBatches, InsertItem, InsertBatch]) statement.Dispose();
+            foreach (var statement in _prepared) statement.Dispose();
+            _prepared.Clear();
         }
     }
 
