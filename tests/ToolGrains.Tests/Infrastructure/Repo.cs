@@ -47,12 +47,22 @@ internal static class Repo
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
-    /// <summary>A TCP port nothing listens on now (the OS picks it).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, bool> IssuedPorts = new();
+
+    /// <summary>
+    /// A TCP port nothing listens on now (the OS picks it), never one this test run handed out before: the OS can
+    /// give the same free port to two listeners opened one after the other, and a silo once got it as both its
+    /// silo and gateway port.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            if (IssuedPorts.TryAdd(port, true)) return port;
+        }
     }
 
     /// <summary>Polls <paramref name="condition"/> until it holds or the deadline passes: no fixed sleeps.</summary>
