@@ -92,7 +92,7 @@ internal static class BufferBench
         var warmWriter = new BufferWriter(client);
         var warming = Stopwatch.StartNew();
         double previous = 0, rate;
-        do
+        while (true)
         {
             // A pause between cells: tiered compilation starts counting calls only after 100 ms without new
             // methods to compile, which a steady stream of new calls here kept postponing.
@@ -105,7 +105,10 @@ internal static class BufferBench
                 3 => warmMany[i % warmMany.Length].WriteAsync(new BufferWriteRequest(["1"])),
                 _ => warmWriter.WriteAsync($"bench-{profile}-warm-up", "1"),
             });
-        } while (warming.Elapsed < TimeSpan.FromSeconds(45) && (warming.Elapsed < TimeSpan.FromSeconds(10) || Math.Abs(rate - previous) > 0.05 * rate) && (previous = rate) >= 0);
+            var settled = warming.Elapsed >= TimeSpan.FromSeconds(10) && Math.Abs(rate - previous) <= 0.05 * rate;
+            if (settled || warming.Elapsed >= TimeSpan.FromSeconds(45)) break;
+            previous = rate;
+        }
         // Their deliveries would otherwise run on into the first cells.
         await Task.WhenAll(warmMany.Append(warm).Select(b => b.FlushAsync()));
         Console.WriteLine($"warm-up: {warming.Elapsed.TotalSeconds:0} s, until calls/s changed < 5 % between 1.5 s cells ({rate:N0}/s)");

@@ -26,11 +26,10 @@ public sealed class BufferLedger
     private readonly TimeProvider _time;
     private readonly TimeSpan _retryInitial;
     private readonly TimeSpan _retryMax;
-    /// <summary>The record as last handed to storage (or loaded): an append that leaves the rest of it equal stores no record.</summary>
-    private BufferRecord _stored;
-
     private readonly ChangeOrigin _origin = new();
     private readonly bool _plainAppends;
+    /// <summary>The record as last handed to storage (or loaded): an append that leaves the rest of it equal stores no record.</summary>
+    private BufferRecord _stored;
 
     /// <param name="plainAppends">Whether appends that move only the counters may leave the record unstored (<see cref="IBufferStore.TakesPlainAppends"/>).</param>
     public BufferLedger(string bufferId, BufferSnapshot snapshot, TimeProvider time, TimeSpan retryInitialDelay, TimeSpan retryMaxDelay, bool plainAppends)
