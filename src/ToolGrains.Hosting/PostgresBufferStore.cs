@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using Npgsql;
-using NpgsqlTypes;
 using ToolGrains.Core.Buffers;
 
 namespace ToolGrains.Hosting;
@@ -13,6 +12,10 @@ namespace ToolGrains.Hosting;
 public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
 {
     private const int MaxChangesPerRoundTrip = 512;
+
+    /// <summary>The signature of the one-buffer commit function this version calls (the readiness probe checks that it exists).</summary>
+    public const string CommitFunction =
+        "toolgrains_buffer_commit(text,text,bigint,text,bigint[],text[],bigint[],bigint[],text[],bigint,bigint,bigint,bigint)";
     private readonly Channel<Queued> _queue = Channel.CreateUnbounded<Queued>(new UnboundedChannelOptions { SingleReader = true });
     private readonly NpgsqlDataSource _source;
     private readonly string _serviceId;
@@ -141,7 +144,7 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
     /// <summary><c>toolgrains_buffer_commit</c>: one buffer's change; answers its new version, or -1 when its stored version was not the expected one.</summary>
     private NpgsqlBatchCommand BufferCommand(BufferChange c)
     {
-        var command = new NpgsqlBatchCommand("SELECT toolgrains_buffer_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)");
+        var command = new NpgsqlBatchCommand("SELECT toolgrains_buffer_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
         var p = command.Parameters;
         p.Add(new NpgsqlParameter<string> { TypedValue = _serviceId });
         p.Add(new NpgsqlParameter<string> { TypedValue = c.BufferId });
@@ -152,7 +155,10 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
         p.Add(new NpgsqlParameter<long[]> { TypedValue = [.. c.Sealed.Select(s => s.Number)] });
         p.Add(new NpgsqlParameter<long[]> { TypedValue = [.. c.Sealed.Select(s => s.LastSequence)] });
         p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. c.Sealed.Select(s => s.Reason)] });
-        p.Add(new NpgsqlParameter { Value = c.RemoveAll ? long.MaxValue : c.RemoveThroughSequence is { } through ? through : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        var removal = c.Removal;
+        p.Add(new NpgsqlParameter<long?> { TypedValue = removal?.FromSequence });
+        p.Add(new NpgsqlParameter<long?> { TypedValue = removal?.FromBatch });
+        p.Add(new NpgsqlParameter<long?> { TypedValue = removal?.ThroughSequence });
         p.Add(new NpgsqlParameter<long> { TypedValue = c.VersionStep });
         return command;
     }
@@ -175,14 +181,17 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
                 reasons.Add(b.Reason);
             }
         }
-        var command = new NpgsqlBatchCommand("SELECT toolgrains_buffer_commit_group($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
+        var command = new NpgsqlBatchCommand("SELECT toolgrains_buffer_commit_group($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)");
         var p = command.Parameters;
         p.Add(new NpgsqlParameter<string> { TypedValue = _serviceId });
         p.Add(new NpgsqlParameter<string[]> { TypedValue = changes.ConvertAll(c => c.BufferId).ToArray() });
         p.Add(new NpgsqlParameter<long[]> { TypedValue = changes.ConvertAll(c => c.ExpectedVersion).ToArray() });
         p.Add(new NpgsqlParameter<long[]> { TypedValue = changes.ConvertAll(c => (long)c.VersionStep).ToArray() });
         p.Add(new NpgsqlParameter<string[]> { TypedValue = changes.ConvertAll(RecordJson).ToArray() });
-        p.Add(new NpgsqlParameter<long?[]> { TypedValue = changes.ConvertAll(c => c.RemoveAll ? long.MaxValue : c.RemoveThroughSequence).ToArray() });
+        var removals = changes.ConvertAll(c => c.Removal);
+        p.Add(new NpgsqlParameter<long?[]> { TypedValue = removals.ConvertAll(r => r?.FromSequence).ToArray() });
+        p.Add(new NpgsqlParameter<long?[]> { TypedValue = removals.ConvertAll(r => r?.FromBatch).ToArray() });
+        p.Add(new NpgsqlParameter<long?[]> { TypedValue = removals.ConvertAll(r => r?.ThroughSequence).ToArray() });
         p.Add(new NpgsqlParameter<int[]> { TypedValue = itemOf });
         p.Add(new NpgsqlParameter<long[]> { TypedValue = seqs });
         p.Add(new NpgsqlParameter<string[]> { TypedValue = payloads });

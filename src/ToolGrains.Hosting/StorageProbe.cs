@@ -16,8 +16,11 @@ public sealed class StorageProbe(IServiceProvider services, IOptions<ToolGrainsO
             {
                 await using var connection = new NpgsqlConnection(options.Value.ConnectionString);
                 await connection.OpenAsync(cancellationToken);
-                await using var command = new NpgsqlCommand("SELECT 1", connection);
-                await command.ExecuteScalarAsync(cancellationToken);
+                // The buffer functions this version calls: a database set up by an earlier version answers queries but
+                // would refuse every buffer commit until 005-buffers.sql is applied again.
+                await using var command = new NpgsqlCommand($"SELECT to_regprocedure('{PostgresBufferStore.CommitFunction}') IS NOT NULL", connection);
+                if (await command.ExecuteScalarAsync(cancellationToken) is not true)
+                    return (false, $"postgres: function {PostgresBufferStore.CommitFunction} is missing; apply deploy/sql/postgresql/005-buffers.sql of this version");
                 return (true, "postgres");
             }
             var database = services.GetRequiredService<SqliteDatabase>();

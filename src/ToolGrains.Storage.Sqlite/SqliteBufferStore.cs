@@ -126,11 +126,10 @@ public sealed class SqliteBufferStore(SqliteDatabase database, string serviceId)
             if (record.Key(serviceId, id).Int(3, change.ExpectedVersion).Int(4, change.NewVersion).Text(5, change.Record.ToJson()).Run() == 0) return false;
         }
 
-        if (change.RemoveAll || change.RemoveThroughSequence is not null)
+        if (change.Removal is var (fromSequence, fromBatch, through))
         {
-            var through = change.RemoveAll ? long.MaxValue : change.RemoveThroughSequence!.Value;
-            st.DeleteItems.Key(serviceId, id).Int(3, through).Run();
-            st.DeleteBatches.Key(serviceId, id).Int(3, through).Run();
+            st.DeleteItems.Key(serviceId, id).Int(3, fromSequence).Int(4, through).Run();
+            st.DeleteBatches.Key(serviceId, id).Int(3, fromBatch).Int(4, through).Run();
         }
         foreach (var item in change.Appended)
             st.InsertItem.Key(serviceId, id).Int(3, item.Sequence).Text(4, item.Json).Run();
@@ -167,8 +166,8 @@ public sealed class SqliteBufferStore(SqliteDatabase database, string serviceId)
                 InsertRecord = Prepare("INSERT INTO buffer (service_id, buffer_id, version, record) SELECT ?1, ?2, ?4, ?5 WHERE ?3 = 0 ON CONFLICT DO NOTHING");
                 UpdateRecord = Prepare("UPDATE buffer SET version = ?4, record = ?5 WHERE service_id = ?1 AND buffer_id = ?2 AND version = ?3");
                 CheckVersion = Prepare("SELECT 1 FROM buffer WHERE service_id = ?1 AND buffer_id = ?2 AND version = ?3");
-                DeleteItems = Prepare("DELETE FROM buffer_item WHERE service_id = ?1 AND buffer_id = ?2 AND seq <= ?3");
-                DeleteBatches = Prepare("DELETE FROM buffer_batch WHERE service_id = ?1 AND buffer_id = ?2 AND last_seq <= ?3");
+                DeleteItems = Prepare("DELETE FROM buffer_item WHERE service_id = ?1 AND buffer_id = ?2 AND seq >= ?3 AND seq <= ?4");
+                DeleteBatches = Prepare("DELETE FROM buffer_batch WHERE service_id = ?1 AND buffer_id = ?2 AND batch_no >= ?3 AND last_seq <= ?4");
                 InsertItem = Prepare("INSERT INTO buffer_item (service_id, buffer_id, seq, payload) VALUES (?1, ?2, ?3, ?4)");
                 InsertBatch = Prepare("INSERT INTO buffer_batch (service_id, buffer_id, batch_no, last_seq, reason) VALUES (?1, ?2, ?3, ?4, ?5)");
             }

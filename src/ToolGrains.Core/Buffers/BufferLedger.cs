@@ -5,6 +5,8 @@ public sealed class LedgerBatch
 {
     public required long Number { get; init; }
     public required string BatchId { get; init; }
+    /// <summary>Its first item's sequence.</summary>
+    public required long FirstSequence { get; init; }
     public required long LastSequence { get; init; }
     public required IReadOnlyList<string> Items { get; init; }
     public required string Reason { get; init; }
@@ -45,9 +47,14 @@ public sealed class BufferLedger
         foreach (var boundary in snapshot.Batches)
         {
             var items = new List<string>();
+            var first = i < snapshot.Items.Count ? snapshot.Items[i].Sequence : 0;
             for (; i < snapshot.Items.Count && snapshot.Items[i].Sequence <= boundary.LastSequence; i++) items.Add(snapshot.Items[i].Json);
             if (items.Count == 0) continue; // a boundary whose items were removed: nothing left to deliver
-            AddSealed(new LedgerBatch { Number = boundary.Number, BatchId = BatchIdOf(boundary.Number), LastSequence = boundary.LastSequence, Items = items, Reason = boundary.Reason });
+            AddSealed(new LedgerBatch
+            {
+                Number = boundary.Number, BatchId = BatchIdOf(boundary.Number), FirstSequence = first, LastSequence = boundary.LastSequence,
+                Items = items, Reason = boundary.Reason,
+            });
         }
         for (; i < snapshot.Items.Count; i++) _pending.Add(snapshot.Items[i]);
         // Appends that stored no record (BufferChange.Record null) are the items past its watermark: count them in.
@@ -125,13 +132,14 @@ public sealed class BufferLedger
     public (BufferChange Change, string BatchId, IReadOnlyList<string> Items)? TakeAll(string reason)
     {
         if (_pending.Count == 0) return null;
+        var from = OldestHeld();
         var batchId = BatchIdOf(Record.NextBatch++);
         var items = _pending.Select(p => p.Json).ToList();
         var last = _pending[^1].Sequence;
         _pending.Clear();
         Record.PendingSince = null;
         Flushed(items.Count, reason);
-        return (Change([], [], last, false), batchId, items);
+        return (Change([], [], last, false, from), batchId, items);
     }
 
     /// <summary>The oldest sealed batch when it is due (its backoff has passed, or <paramref name="force"/>); batches go out in order.</summary>
@@ -146,11 +154,12 @@ public sealed class BufferLedger
     {
         if (!_sealed.TryPeek(out var head) || !ReferenceEquals(head, batch))
             throw new InvalidOperationException($"Batch {batch.BatchId} is not the oldest sealed batch of '{BufferId}'.");
+        var from = OldestHeld();
         _sealed.Dequeue();
         SealedItems -= batch.Items.Count;
         Flushed(batch.Items.Count, batch.Reason);
         Record.LastError = null;
-        return Change([], [], batch.LastSequence, false);
+        return Change([], [], batch.LastSequence, false, from);
     }
 
     /// <summary>The tool refused <paramref name="batch"/>: it stays first in line and is retried after a doubling delay.</summary>
@@ -181,7 +190,11 @@ public sealed class BufferLedger
         var items = new List<string>(count);
         for (var i = 0; i < count; i++) items.Add(_pending[i].Json);
         var number = Record.NextBatch++;
-        var batch = new LedgerBatch { Number = number, BatchId = BatchIdOf(number), LastSequence = _pending[count - 1].Sequence, Items = items, Reason = reason };
+        var batch = new LedgerBatch
+        {
+            Number = number, BatchId = BatchIdOf(number), FirstSequence = _pending[0].Sequence, LastSequence = _pending[count - 1].Sequence,
+            Items = items, Reason = reason,
+        };
         _pending.RemoveRange(0, count);
         // The remaining items were written after the sealed ones; restarting the clock here keeps the promise
         // "no item waits much longer than the interval" without a time per item.
@@ -204,6 +217,14 @@ public sealed class BufferLedger
         Record.LastFlushReason = reason;
     }
 
+    /// <summary>
+    /// Where the oldest row this ledger holds is (what it holds is what is stored while its changes commit): a
+    /// removal starts there rather than at the buffer's first key.
+    /// </summary>
+    private RemovalStart OldestHeld() => _sealed.TryPeek(out var head)
+        ? new RemovalStart(head.FirstSequence, head.Number)
+        : new RemovalStart(_pending.Count > 0 ? _pending[0].Sequence : Record.NextSequence, Record.NextBatch);
+
     private static BatchBoundary[] Boundaries(IReadOnlyList<LedgerBatch> batches)
     {
         if (batches.Count == 0) return [];
@@ -212,7 +233,8 @@ public sealed class BufferLedger
         return boundaries;
     }
 
-    private BufferChange Change(IReadOnlyList<StoredItem> appended, IReadOnlyList<BatchBoundary> sealedNow, long? removeThrough, bool removeAll)
+    private BufferChange Change(IReadOnlyList<StoredItem> appended, IReadOnlyList<BatchBoundary> sealedNow, long? removeThrough, bool removeAll,
+        RemovalStart? removeFrom = null)
     {
         // A plain append (nothing sealed or removed, no setting, clock or status moved) leaves the stored record
         // and its version as they are: storage inserts the items and checks the version, nothing more.
@@ -220,6 +242,6 @@ public sealed class BufferLedger
             && Record.DiffersOnlyByAppends(_stored))
             return new(BufferId, Version, null, appended, sealedNow, null, false, VersionStep: 0) { Origin = _origin };
         _stored = Record.Copy();
-        return new(BufferId, Version++, _stored, appended, sealedNow, removeThrough, removeAll) { Origin = _origin };
+        return new(BufferId, Version++, _stored, appended, sealedNow, removeThrough, removeAll) { Origin = _origin, RemoveFrom = removeFrom };
     }
 }

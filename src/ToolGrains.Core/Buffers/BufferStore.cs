@@ -47,6 +47,12 @@ public sealed class ChangeOrigin
     public void Fail() => _failed = true;
 }
 
+/// <summary>
+/// Where a removal starts: when the change is made, no item of the buffer below <see cref="Sequence"/> and no batch
+/// boundary numbered below <see cref="Batch"/> is stored (the ledger holds everything stored, oldest first).
+/// </summary>
+public readonly record struct RemovalStart(long Sequence, long Batch);
+
 /// <summary>A stored item: its sequence within its buffer and its JSON text.</summary>
 public readonly record struct StoredItem(long Sequence, string Json);
 
@@ -80,6 +86,22 @@ public sealed record BufferChange(
 {
     /// <summary>The ledger that made this change; null for one made outside a ledger (a migration), which is never refused for another's failure.</summary>
     public ChangeOrigin? Origin { get; init; }
+
+    /// <summary>
+    /// Where this change's removal starts (null: at the buffer's first row). A store deletes from there, not from
+    /// the buffer's first key: PostgreSQL keeps a deleted row's index entry until a vacuum, and a delete that began
+    /// at the first key walked all of them (46 ms and 6,000 index pages per delete on a hot buffer in a benchmark).
+    /// </summary>
+    public RemovalStart? RemoveFrom { get; init; }
+
+    /// <summary>
+    /// The rows this change removes, as ranges a store deletes: items with <c>FromSequence &lt;= seq &lt;= ThroughSequence</c>,
+    /// batch boundaries with <c>batch_no &gt;= FromBatch</c> and <c>last_seq &lt;= ThroughSequence</c>; null when it removes nothing.
+    /// </summary>
+    public (long FromSequence, long FromBatch, long ThroughSequence)? Removal =>
+        RemoveAll ? (long.MinValue, long.MinValue, long.MaxValue)
+        : RemoveThroughSequence is { } through ? (RemoveFrom?.Sequence ?? long.MinValue, RemoveFrom?.Batch ?? long.MinValue, through)
+        : null;
 
     /// <summary>Whether an earlier change of the same ledger failed, so this one must not be applied.</summary>
     public bool Orphaned => Origin is { Failed: true };
@@ -122,6 +144,8 @@ public sealed record BufferChange(
         var appended = new List<StoredItem>();
         var sealedNow = new List<BatchBoundary>();
         long? through = null;
+        RemovalStart? from = null;
+        var unbounded = false;
         var all = false;
         foreach (var c in changes)
         {
@@ -135,6 +159,10 @@ public sealed record BufferChange(
             if (c.RemoveThroughSequence is { } t)
             {
                 through = Math.Max(through ?? t, t);
+                // The earliest start wins; one removal without a start makes the merged one start at the first row.
+                unbounded |= c.RemoveFrom is null;
+                if (c.RemoveFrom is { } f)
+                    from = new RemovalStart(Math.Min(from?.Sequence ?? f.Sequence, f.Sequence), Math.Min(from?.Batch ?? f.Batch, f.Batch));
                 appended.RemoveAll(a => a.Sequence <= t);
                 sealedNow.RemoveAll(b => b.LastSequence <= t);
             }
@@ -144,7 +172,7 @@ public sealed record BufferChange(
         // The last record written; appends after it left the record as it was (their counters come from the items).
         var record = changes.LastOrDefault(c => c.Record is not null)?.Record;
         return new BufferChange(changes[0].BufferId, changes[0].ExpectedVersion, record, appended, sealedNow, through, all,
-            changes.Sum(c => c.VersionStep)) { Origin = changes[0].Origin };
+            changes.Sum(c => c.VersionStep)) { Origin = changes[0].Origin, RemoveFrom = unbounded ? null : from };
     }
 }
 

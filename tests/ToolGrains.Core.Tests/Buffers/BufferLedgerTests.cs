@@ -108,6 +108,35 @@ public sealed class BufferLedgerTests
     }
 
     [Fact]
+    public void A_removal_starts_at_the_oldest_row_held_so_a_store_need_not_scan_from_the_first_key()
+    {
+        var ledger = New(maxSize: 2);
+        var (_, sealedNow) = ledger.Append(Items(1, 2, 3, 4, 5));
+        Assert.Equal(new RemovalStart(1, 1), ledger.Confirm(sealedNow[0]).RemoveFrom);
+        var second = ledger.Confirm(sealedNow[1]);
+        Assert.Equal(new RemovalStart(3, 2), second.RemoveFrom);
+        Assert.Equal((3L, 2L, 4L), second.Removal);
+        // A queue's flush takes the pending items: from the first of them, at the next batch number.
+        Assert.Equal(new RemovalStart(5, 3), ledger.TakeAll("manual")!.Value.Change.RemoveFrom);
+        // A clear removes everything, wherever it is.
+        ledger.Append(Items(6));
+        Assert.Equal((long.MinValue, long.MinValue, long.MaxValue), ledger.Clear().Change.Removal);
+        Assert.Null(ledger.Append(Items(7)).Change.Removal);
+    }
+
+    [Fact]
+    public void A_ledger_loaded_from_storage_starts_its_removals_at_the_first_stored_item_of_each_batch()
+    {
+        var stored = new BufferSnapshot(3, new BufferRecord { Mode = BufferSealMode.Batched, MaxSize = 2, NextSequence = 20, NextBatch = 9, Configured = true },
+            [new StoredItem(14, "14"), new StoredItem(15, "15"), new StoredItem(17, "17"), new StoredItem(18, "18"), new StoredItem(19, "19")],
+            [new BatchBoundary(6, 13, "size"), new BatchBoundary(7, 15, "size"), new BatchBoundary(8, 18, "size")]);
+        var ledger = New(snapshot: stored);
+        Assert.Equal([14L, 17L], ledger.Sealed.Select(b => b.FirstSequence));
+        var change = ledger.Confirm(ledger.Sealed.First());
+        Assert.Equal((14L, 7L, 15L), change.Removal);
+    }
+
+    [Fact]
     public void Each_change_expects_the_version_the_previous_one_made_and_carries_a_snapshot_of_the_record()
     {
         var ledger = New(maxSize: 3);
@@ -132,7 +161,7 @@ public sealed class BufferLedgerTests
         Assert.Null(ledger.Append(Items(2)).Change.Record);
         ledger.Configure(BufferSealMode.Batched, 10, 7, "sink"); // a new interval
         Assert.Equal(7, ledger.Append(Items(3)).Change.Record!.FlushIntervalSeconds);
-        ledger.Fail(new LedgerBatch { Number = 9, BatchId = "b:9", LastSequence = 0, Items = [], Reason = "size" }, "down");
+        ledger.Fail(new LedgerBatch { Number = 9, BatchId = "b:9", FirstSequence = 0, LastSequence = 0, Items = [], Reason = "size" }, "down");
         Assert.Contains("down", ledger.Append(Items(4)).Change.Record!.LastError);
         Assert.Null(ledger.Append(Items(5)).Change.Record);
         ledger.SealAll("manual");
@@ -255,6 +284,17 @@ public sealed class BufferChangeMergeTests
         Assert.Equal([8L, 9L, 10L], merged.Appended.Select(a => a.Sequence));
         Assert.Null(BufferChange.Merge([plain, plain]).Record);
         Assert.Equal(5, BufferChange.Merge([plain, plain]).NewVersion);
+    }
+
+    [Fact]
+    public void A_merged_removal_starts_at_the_earliest_start_and_at_the_first_row_when_one_has_none()
+    {
+        var first = C(4, [], through: 5) with { RemoveFrom = new RemovalStart(3, 2) };
+        var second = C(5, [], through: 9) with { RemoveFrom = new RemovalStart(6, 3) };
+        Assert.Equal((3L, 2L, 9L), BufferChange.Merge([first, second]).Removal);
+        Assert.Equal(new RemovalStart(3, 2), BufferChange.Merge([C(3, [7]), first, C(5, [8])]).RemoveFrom);
+        Assert.Null(BufferChange.Merge([first, C(5, [], through: 9)]).RemoveFrom);
+        Assert.Equal((long.MinValue, long.MinValue, 9L), BufferChange.Merge([first, C(5, [], through: 9)]).Removal);
     }
 
     [Fact]

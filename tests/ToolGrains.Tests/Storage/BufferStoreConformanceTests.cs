@@ -47,6 +47,29 @@ public abstract class BufferStoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_removal_deletes_its_range_from_where_it_starts_and_confirmed_batches_never_come_back()
+    {
+        var id = NewId();
+        var ledger = await LoadAsync(id);
+        ledger.Configure(BufferSealMode.Batched, 2, 60, "sink");
+        var (append, sealedNow) = ledger.Append(["1", "2", "3", "4", "5", "6", "7"]);
+        await Store.CommitAsync(append);
+        // Confirmed one by one, as deliveries do: each delete starts at the batch it removes.
+        foreach (var batch in sealedNow.Take(2)) await Store.CommitAsync(ledger.Confirm(batch));
+        var again = await LoadAsync(id);
+        Assert.Equal(["5", "6"], again.Sealed.Single().Items);
+        Assert.Equal(1, again.PendingCount);
+
+        // The store deletes from the start it is given, not from the buffer's first key: a removal of 5..6 that
+        // claims to start at 6 leaves item 5 (a ledger never claims that; this shows the bound is used).
+        var removal = again.Confirm(again.Sealed.Single()) with { RemoveFrom = new RemovalStart(6, 3) };
+        await Store.CommitAsync(removal);
+        var snapshot = await Store.LoadAsync(id);
+        Assert.Equal(["5", "7"], snapshot.Items.Select(i => i.Json));
+        Assert.Empty(snapshot.Batches);
+    }
+
+    [Fact]
     public async Task Items_read_back_exactly_as_written_unicode_and_large_ones_included()
     {
         var id = NewId();

@@ -1,0 +1,33 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using ToolGrains.Hosting;
+using ToolGrains.Tests.Infrastructure;
+
+namespace ToolGrains.Tests.Storage;
+
+/// <summary>The storage half of readiness on PostgreSQL: the database answers and holds the buffer functions this version calls.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class StorageProbeTests(PostgresServer server)
+{
+    [Fact]
+    public async Task A_database_without_this_versions_buffer_functions_is_not_ready_and_the_probe_says_what_to_apply()
+    {
+        var connectionString = await server.CreateDatabaseAsync("probe");
+        var probe = new StorageProbe(new ServiceCollection().BuildServiceProvider(),
+            Options.Create(new ToolGrainsOptions { Storage = "postgres", ConnectionString = connectionString }));
+        Assert.Equal((true, "postgres"), await probe.CheckAsync(CancellationToken.None));
+
+        // As a database set up by an earlier version is: the tables, but not this version's function.
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP FUNCTION {PostgresBufferStore.CommitFunction}", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+        var (ok, detail) = await probe.CheckAsync(CancellationToken.None);
+        Assert.False(ok);
+        Assert.Contains("005-buffers.sql", detail);
+        Assert.Contains("toolgrains_buffer_commit(", detail);
+    }
+}
