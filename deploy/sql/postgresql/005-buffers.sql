@@ -52,6 +52,9 @@ CREATE OR REPLACE FUNCTION toolgrains_buffer_commit(
     p_remove_from bigint, p_remove_from_batch bigint, p_remove_through bigint, p_step bigint)
     RETURNS bigint
     LANGUAGE plpgsql
+    -- A session keeps the plan it made after a few calls; one made while the tables were nearly empty read them
+    -- whole (a sequential scan) for as long as the session lived, however large they grew. Only the keys.
+    SET enable_seqscan = off
 AS $fn$
 DECLARE
     n integer;
@@ -85,11 +88,11 @@ BEGIN
 END
 $fn$;
 
--- Applies a group of changes, at most one per buffer (each the merge of that buffer's queued changes),
--- with one statement per kind of row rather than one call per buffer, so a group of many buffers costs
--- a few set operations (a group of one buffer, such as one hot buffer's, is cheaper with the function
--- above). A change whose stored version is not its expected one (0: no row yet) changes
--- nothing, and the others are applied. For the applied ones: the record is stored and its version
+-- Applies a group of changes, at most one per buffer (each the merge of that buffer's queued changes), in
+-- one call: a statement per buffer for its record (and its removal, if any), and one insert for all the
+-- items and one for all the boundaries of the group (a group of one buffer, such as one hot buffer's, is
+-- cheaper with the function above). A change whose stored version is not its expected one (0: no row yet)
+-- changes nothing, and the others are applied. For the applied ones: the record is stored and its version
 -- advanced by its step, items and batch boundaries up to its remove-through sequence are deleted, and
 -- its items and boundaries appended (p_item_of/p_batch_of give each row's 1-based position in
 -- p_buffers). Returns those positions.
@@ -100,50 +103,56 @@ CREATE OR REPLACE FUNCTION toolgrains_buffer_commit_group(
     p_batch_of int[], p_batch_nos bigint[], p_batch_last bigint[], p_batch_reasons text[])
     RETURNS int[]
     LANGUAGE plpgsql
-    -- Planned once per session: re-planning these statements for each group cost more than running them.
+    -- Planned once per session: re-planning these statements for each group cost more than running them. The
+    -- earlier set-based version joined the group to the tables, and a plan made while they were nearly empty
+    -- (a hash join over every row of the service) stayed for the session as they grew; statements keyed by a
+    -- buffer's primary key, with sequential scans off, have one plan whatever the statistics said. Measured on
+    -- 300 groups of 100 buffers and 256 items: 5.3 ms per group, against 7.6 for the set-based version with
+    -- its plan made on empty tables.
     SET plan_cache_mode = force_generic_plan
+    SET enable_seqscan = off
 AS $fn$
 DECLARE
-    applied int[];
+    applied int[] := '{}';
+    ok boolean[] := array_fill(false, ARRAY[cardinality(p_buffers)]); -- ok[k]: the change at position k was applied
+    k int;
+    n int;
 BEGIN
-    WITH change AS (
-        SELECT * FROM unnest(p_buffers, p_expected, p_steps, p_records) WITH ORDINALITY AS c(buffer_id, expected, step, record, pos)
-    ), created AS (
-        INSERT INTO toolgrains_buffer (service_id, buffer_id, version, record)
-        SELECT p_service, c.buffer_id, c.step, c.record FROM change c WHERE c.expected = 0
-        ON CONFLICT DO NOTHING
-        RETURNING buffer_id
-    ), updated AS (
-        UPDATE toolgrains_buffer b SET version = b.version + c.step, record = c.record
-        FROM change c
-        WHERE c.expected > 0 AND b.service_id = p_service AND b.buffer_id = c.buffer_id AND b.version = c.expected
-        RETURNING b.buffer_id
-    )
-    SELECT coalesce(array_agg(c.pos::int), '{}') INTO applied
-    FROM change c
-    WHERE c.buffer_id IN (SELECT buffer_id FROM created UNION ALL SELECT buffer_id FROM updated);
-
-    IF EXISTS (SELECT 1 FROM unnest(p_remove_through) AS r(through) WHERE r.through IS NOT NULL) THEN
-        DELETE FROM toolgrains_buffer_item i
-        USING unnest(p_buffers, p_remove_from, p_remove_through) WITH ORDINALITY AS r(buffer_id, from_seq, through, pos)
-        WHERE r.through IS NOT NULL AND r.pos IN (SELECT unnest(applied))
-          AND i.service_id = p_service AND i.buffer_id = r.buffer_id AND i.seq >= r.from_seq AND i.seq <= r.through;
-        DELETE FROM toolgrains_buffer_batch t
-        USING unnest(p_buffers, p_remove_from_batch, p_remove_through) WITH ORDINALITY AS r(buffer_id, from_batch, through, pos)
-        WHERE r.through IS NOT NULL AND r.pos IN (SELECT unnest(applied))
-          AND t.service_id = p_service AND t.buffer_id = r.buffer_id AND t.batch_no >= r.from_batch AND t.last_seq <= r.through;
-    END IF;
+    -- One statement per buffer for the record: the version check must reach exactly that buffer's row, and a
+    -- statement keyed by the whole primary key cannot be planned any other way.
+    FOR k IN 1 .. cardinality(p_buffers) LOOP
+        IF p_expected[k] = 0 THEN
+            INSERT INTO toolgrains_buffer (service_id, buffer_id, version, record)
+            VALUES (p_service, p_buffers[k], p_steps[k], p_records[k]) ON CONFLICT DO NOTHING;
+        ELSE
+            UPDATE toolgrains_buffer SET version = version + p_steps[k], record = p_records[k]
+            WHERE service_id = p_service AND buffer_id = p_buffers[k] AND version = p_expected[k];
+        END IF;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        IF n = 0 THEN
+            CONTINUE;
+        END IF;
+        applied := applied || k;
+        ok[k] := true;
+        IF p_remove_through[k] IS NOT NULL THEN
+            DELETE FROM toolgrains_buffer_item
+            WHERE service_id = p_service AND buffer_id = p_buffers[k] AND seq >= p_remove_from[k] AND seq <= p_remove_through[k];
+            DELETE FROM toolgrains_buffer_batch
+            WHERE service_id = p_service AND buffer_id = p_buffers[k] AND batch_no >= p_remove_from_batch[k] AND last_seq <= p_remove_through[k];
+        END IF;
+    END LOOP;
+    -- The rows appended, in one statement each (they are inserted, never looked up).
     IF cardinality(p_item_of) > 0 THEN
         INSERT INTO toolgrains_buffer_item (service_id, buffer_id, seq, payload)
         SELECT p_service, p_buffers[u.k], u.seq, u.payload
         FROM unnest(p_item_of, p_item_seqs, p_item_payloads) AS u(k, seq, payload)
-        WHERE u.k IN (SELECT unnest(applied));
+        WHERE ok[u.k];
     END IF;
     IF cardinality(p_batch_of) > 0 THEN
         INSERT INTO toolgrains_buffer_batch (service_id, buffer_id, batch_no, last_seq, reason)
         SELECT p_service, p_buffers[u.k], u.no, u.last, u.reason
         FROM unnest(p_batch_of, p_batch_nos, p_batch_last, p_batch_reasons) AS u(k, no, last, reason)
-        WHERE u.k IN (SELECT unnest(applied));
+        WHERE ok[u.k];
     END IF;
     RETURN applied;
 END
