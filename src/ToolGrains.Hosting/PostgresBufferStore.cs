@@ -24,7 +24,11 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
 
     public PostgresBufferStore(string connectionString, string serviceId)
     {
-        _source = NpgsqlDataSource.Create(connectionString);
+        // The same few statements on every round trip: prepared once per connection, PostgreSQL neither parses nor
+        // plans the call again (unless the operator's connection string chose otherwise).
+        var settings = new NpgsqlConnectionStringBuilder(connectionString);
+        if (settings.MaxAutoPrepare == 0) settings.MaxAutoPrepare = 8;
+        _source = NpgsqlDataSource.Create(settings.ConnectionString);
         _serviceId = serviceId;
         _writer = Task.Run(WriterLoopAsync);
     }
