@@ -70,6 +70,39 @@ public abstract class BufferStoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Many_buffers_changed_at_once_each_commit_every_change_in_the_order_made()
+    {
+        // Fifty buffers, twenty changes each, interleaved and none awaited before the next is queued: groups mix
+        // buffers and cut across each buffer's changes, yet a buffer's changes never pass each other.
+        var ledgers = new List<BufferLedger>();
+        for (var b = 0; b < 50; b++)
+        {
+            var ledger = await LoadAsync(NewId());
+            ledger.Configure(BufferSealMode.Batched, 3, 60, "sink");
+            ledgers.Add(ledger);
+        }
+        var commits = new List<Task>();
+        for (var i = 0; i < 20; i++)
+            foreach (var ledger in ledgers)
+            {
+                commits.Add(Store.CommitAsync(ledger.Append([$"{i}"]).Change));
+                // The oldest batch is confirmed now and then, so removals interleave with appends.
+                if (i % 4 == 3 && ledger.Sealed.Count > 0) commits.Add(Store.CommitAsync(ledger.Confirm(ledger.Sealed.First())));
+            }
+        await Task.WhenAll(commits);
+
+        foreach (var ledger in ledgers)
+        {
+            var again = await LoadAsync(ledger.BufferId);
+            Assert.Equal(ledger.Version, again.Version);
+            Assert.Equal(ledger.Sealed.SelectMany(b => b.Items), again.Sealed.SelectMany(b => b.Items));
+            Assert.Equal(ledger.Record.TotalFlushed, again.Record.TotalFlushed);
+            Assert.Equal(20, again.Record.TotalWritten);
+            Assert.Equal(ledger.PendingCount, again.PendingCount);
+        }
+    }
+
+    [Fact]
     public async Task Items_read_back_exactly_as_written_unicode_and_large_ones_included()
     {
         var id = NewId();
