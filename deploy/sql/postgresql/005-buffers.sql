@@ -93,8 +93,8 @@ $fn$;
 -- items and one for all the boundaries of the group (a group of one buffer, such as one hot buffer's, is
 -- cheaper with the function above). A change whose stored version is not its expected one (0: no row yet)
 -- changes nothing, and the others are applied. For the applied ones: the record is stored and its version
--- advanced by its step, items and batch boundaries up to its remove-through sequence are deleted, and
--- its items and boundaries appended (p_item_of/p_batch_of give each row's 1-based position in
+-- advanced by its step, its items from its remove-from to its remove-through sequence (and their batch
+-- boundaries) are deleted, and its items and boundaries appended (p_item_of/p_batch_of give each row's 1-based position in
 -- p_buffers). Returns those positions.
 CREATE OR REPLACE FUNCTION toolgrains_buffer_commit_group(
     p_service text, p_buffers text[], p_expected bigint[], p_steps bigint[], p_records text[],
