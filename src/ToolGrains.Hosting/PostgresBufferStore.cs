@@ -5,17 +5,29 @@ using ToolGrains.Core.Buffers;
 namespace ToolGrains.Hosting;
 
 /// <summary>
-/// Buffer items in PostgreSQL (deploy/sql/postgresql/005-buffers.sql). One writer per silo sends every change
-/// queued meanwhile, from all buffers, as one <c>toolgrains_buffer_commit_group</c> call: one round trip, one
-/// transaction and a few set operations, so a change is acknowledged only once it and its neighbours are committed.
+/// Buffer items in PostgreSQL (deploy/sql/postgresql/005-buffers.sql), as chunks: the items one commit appends to
+/// a buffer are one row. One writer per silo sends every change queued meanwhile, from all buffers, as one
+/// <c>toolgrains_buffer_commit_group</c> call: one round trip, one transaction and a few set operations, so a change
+/// is acknowledged only once it and its neighbours are committed.
 /// </summary>
 public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
 {
     private const int MaxChangesPerRoundTrip = 512;
 
-    /// <summary>The signature of the one-buffer commit function this version calls (the readiness probe checks that it exists).</summary>
+    /// <summary>The signature of the one-buffer commit function this version calls.</summary>
     public const string CommitFunction =
         "toolgrains_buffer_commit(text,text,bigint,text,bigint[],text[],bigint[],bigint[],text[],bigint,bigint,bigint,bigint)";
+
+    /// <summary>The signature of the group commit function this version calls.</summary>
+    public const string CommitGroupFunction =
+        "toolgrains_buffer_commit_group(text,text[],bigint[],bigint[],text[],bigint[],bigint[],bigint[],int[],bigint[],text[],int[],bigint[],bigint[],text[])";
+
+    /// <summary>
+    /// What this version needs of deploy/sql/postgresql/005-buffers.sql, as (kind, name): the readiness probe checks each.
+    /// The chunk table came with the same function signatures as the row-per-item version before it.
+    /// </summary>
+    public static readonly (string Kind, string Name)[] RequiredObjects =
+        [("function", CommitFunction), ("function", CommitGroupFunction), ("table", "toolgrains_buffer_chunk")];
     private readonly Channel<Queued> _queue = Channel.CreateUnbounded<Queued>(new UnboundedChannelOptions { SingleReader = true });
     private readonly NpgsqlDataSource _source;
     private readonly string _serviceId;
@@ -47,8 +59,8 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
         await using var batch = new NpgsqlBatch(connection);
         foreach (var sql in new[]
         {
-            "SELECT version, record FROM toolgrains_buffer WHERE service_id = $1 AND buffer_id = $2",
-            "SELECT seq, payload FROM toolgrains_buffer_item WHERE service_id = $1 AND buffer_id = $2 ORDER BY seq",
+            "SELECT version, record, removed_through FROM toolgrains_buffer WHERE service_id = $1 AND buffer_id = $2",
+            "SELECT seqs, payloads FROM toolgrains_buffer_chunk WHERE service_id = $1 AND buffer_id = $2 ORDER BY last_seq",
             "SELECT batch_no, last_seq, reason FROM toolgrains_buffer_batch WHERE service_id = $1 AND buffer_id = $2 ORDER BY batch_no",
         })
         {
@@ -62,9 +74,16 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
         if (!await reader.ReadAsync(cancellationToken)) return BufferSnapshot.Empty;
         var version = reader.GetInt64(0);
         var record = BufferRecord.FromJson(reader.GetString(1));
+        var removedThrough = reader.GetInt64(2);
         await reader.NextResultAsync(cancellationToken);
         var items = new List<StoredItem>();
-        while (await reader.ReadAsync(cancellationToken)) items.Add(new StoredItem(reader.GetInt64(0), reader.GetString(1)));
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var (seqs, payloads) = (reader.GetFieldValue<long[]>(0), reader.GetFieldValue<string[]>(1));
+            // A chunk a removal reached into keeps its removed items until the removal that empties it.
+            for (var i = 0; i < seqs.Length; i++)
+                if (seqs[i] > removedThrough) items.Add(new StoredItem(seqs[i], payloads[i]));
+        }
         await reader.NextResultAsync(cancellationToken);
         var batches = new List<BatchBoundary>();
         while (await reader.ReadAsync(cancellationToken)) batches.Add(new BatchBoundary(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2)));

@@ -16,11 +16,16 @@ public sealed class StorageProbe(IServiceProvider services, IOptions<ToolGrainsO
             {
                 await using var connection = new NpgsqlConnection(options.Value.ConnectionString);
                 await connection.OpenAsync(cancellationToken);
-                // The buffer functions this version calls: a database set up by an earlier version answers queries but
-                // would refuse every buffer commit until 005-buffers.sql is applied again.
-                await using var command = new NpgsqlCommand($"SELECT to_regprocedure('{PostgresBufferStore.CommitFunction}') IS NOT NULL", connection);
-                if (await command.ExecuteScalarAsync(cancellationToken) is not true)
-                    return (false, $"postgres: function {PostgresBufferStore.CommitFunction} is missing; apply deploy/sql/postgresql/005-buffers.sql of this version");
+                // The buffer functions and tables this version uses: a database set up by an earlier version answers
+                // queries but would refuse every buffer commit until 005-buffers.sql is applied again.
+                foreach (var (kind, name) in PostgresBufferStore.RequiredObjects)
+                {
+                    await using var command = new NpgsqlCommand(
+                        kind == "function" ? "SELECT to_regprocedure($1) IS NOT NULL" : "SELECT to_regclass($1) IS NOT NULL", connection);
+                    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+                    if (await command.ExecuteScalarAsync(cancellationToken) is not true)
+                        return (false, $"postgres: {kind} {name} is missing; apply deploy/sql/postgresql/005-buffers.sql of this version");
+                }
                 return (true, "postgres");
             }
             var database = services.GetRequiredService<SqliteDatabase>();

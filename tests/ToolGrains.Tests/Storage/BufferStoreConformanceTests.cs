@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using Npgsql;
 using ToolGrains.Core.Buffers;
 using ToolGrains.Hosting;
 using ToolGrains.Storage.Sqlite;
@@ -60,13 +61,31 @@ public abstract class BufferStoreConformanceTests : IAsyncLifetime
         Assert.Equal(["5", "6"], again.Sealed.Single().Items);
         Assert.Equal(1, again.PendingCount);
 
-        // The store deletes from the start it is given, not from the buffer's first key: a removal of 5..6 that
-        // claims to start at 6 leaves item 5 (a ledger never claims that; this shows the bound is used).
-        var removal = again.Confirm(again.Sealed.Single()) with { RemoveFrom = new RemovalStart(6, 3) };
-        await Store.CommitAsync(removal);
+        await Store.CommitAsync(again.Confirm(again.Sealed.Single()));
         var snapshot = await Store.LoadAsync(id);
-        Assert.Equal(["5", "7"], snapshot.Items.Select(i => i.Json));
+        Assert.Equal(["7"], snapshot.Items.Select(i => i.Json));
         Assert.Empty(snapshot.Batches);
+    }
+
+    [Fact]
+    public async Task A_clear_removes_everything_held_and_items_written_after_it_read_back()
+    {
+        var id = NewId();
+        var ledger = await LoadAsync(id);
+        ledger.Configure(BufferSealMode.Batched, 2, 60, "sink");
+        var (append, sealedNow) = ledger.Append(["1", "2", "3", "4", "5"]);
+        await Store.CommitAsync(append);
+        await Store.CommitAsync(ledger.Confirm(sealedNow[0]));
+        var (clear, cleared) = ledger.Clear();
+        Assert.Equal(3, cleared);
+        await Store.CommitAsync(clear);
+        Assert.Empty((await Store.LoadAsync(id)).Items);
+
+        await Store.CommitAsync(ledger.Append(["6"]).Change);
+        var again = await LoadAsync(id);
+        Assert.Empty(again.Sealed);
+        Assert.Equal(["6"], again.TakeAll("manual")!.Value.Items);
+        Assert.Equal(6, again.Record.TotalWritten);
     }
 
     [Fact]
@@ -198,6 +217,25 @@ public sealed class SqliteBufferStoreTests : BufferStoreConformanceTests
     }
 
     [Fact]
+    public async Task A_removal_deletes_from_the_start_it_is_given_not_from_the_buffers_first_row()
+    {
+        var id = NewId();
+        var ledger = await LoadAsync(id);
+        ledger.Configure(BufferSealMode.Batched, 2, 60, "sink");
+        var (append, sealedNow) = ledger.Append(["1", "2", "3", "4", "5", "6", "7"]);
+        await Store.CommitAsync(append);
+        foreach (var batch in sealedNow.Take(2)) await Store.CommitAsync(ledger.Confirm(batch));
+        var again = await LoadAsync(id);
+        // A removal of 5..6 that claims to start at 6 leaves item 5 (a ledger never claims that; this shows the
+        // bound is used: PostgreSQL walked every dead index entry below a delete that began at the first key).
+        var removal = again.Confirm(again.Sealed.Single()) with { RemoveFrom = new RemovalStart(6, 3) };
+        await Store.CommitAsync(removal);
+        var snapshot = await Store.LoadAsync(id);
+        Assert.Equal(["5", "7"], snapshot.Items.Select(i => i.Json));
+        Assert.Empty(snapshot.Batches);
+    }
+
+    [Fact]
     public async Task An_unpaired_surrogate_is_stored_as_a_replacement_character_and_its_neighbour_kept()
     {
         // Writes refuse such items (JsonText.IsValid); this is the store's own encoding, which once let SQLite
@@ -211,9 +249,93 @@ public sealed class SqliteBufferStoreTests : BufferStoreConformanceTests
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresBufferStoreTests(PostgresServer server) : BufferStoreConformanceTests
 {
+    private string _connectionString = "";
+
     protected override async Task<(IBufferStore Store, IAsyncDisposable Owner)> CreateAsync()
     {
-        var store = new PostgresBufferStore(await server.CreateDatabaseAsync("bufferstore"), "svc");
+        _connectionString = await server.CreateDatabaseAsync("bufferstore");
+        var store = new PostgresBufferStore(_connectionString, "svc");
         return (store, store);
+    }
+
+    private static async Task<T?> ScalarAsync<T>(string connectionString, string sql, params object[] args)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var arg in args) command.Parameters.Add(new NpgsqlParameter { Value = arg });
+        return (T?)await command.ExecuteScalarAsync();
+    }
+
+    [Fact]
+    public async Task A_commit_appends_one_chunk_per_buffer_and_a_removal_deletes_the_chunks_it_empties_from_its_start()
+    {
+        var id = NewId();
+        var ledger = await LoadAsync(id);
+        ledger.Configure(BufferSealMode.Manual, 100, 60, null);
+        // Seven commits of one item each: seven chunks; then three items in one commit: one more.
+        for (var i = 1; i <= 7; i++) await Store.CommitAsync(ledger.Append([i.ToString()]).Change);
+        await Store.CommitAsync(ledger.Append(["8", "9", "10"]).Change);
+        const string chunks = "SELECT count(*) FROM toolgrains_buffer_chunk WHERE buffer_id = $1";
+        Assert.Equal(8L, await ScalarAsync<long>(_connectionString, chunks, id));
+
+        // A removal of everything through 9 that claims to start at 6 deletes the chunks of 6 and 7 only (the
+        // bound is used), and 8..9 stay stored in the last chunk beside 10: the watermark hides them and 1..5.
+        var removal = new BufferChange(id, ledger.Version, ledger.Record.Copy(), [], [], 9, false, VersionStep: 1)
+        {
+            RemoveFrom = new RemovalStart(6, 1),
+        };
+        await Store.CommitAsync(removal);
+        Assert.Equal(6L, await ScalarAsync<long>(_connectionString, chunks, id));
+        Assert.Equal(["10"], (await Store.LoadAsync(id)).Items.Select(i => i.Json));
+    }
+
+    [Fact]
+    public async Task Applying_this_versions_schema_to_a_row_per_item_database_keeps_every_held_item_and_batch()
+    {
+        var connectionString = await server.CreateDatabaseAsync("upgrade");
+        // The database as the previous version left it: its schema file, no chunk table.
+        await ExecuteAsync(connectionString, "DROP TABLE toolgrains_buffer_chunk; ALTER TABLE toolgrains_buffer DROP COLUMN removed_through;");
+        await ExecuteAsync(connectionString, await File.ReadAllTextAsync(Repo.PathOf("tests", "ToolGrains.Tests", "Storage", "Fixtures", "005-buffers-row-per-item.sql")));
+        var time = new FakeTimeProvider();
+        BufferLedger Ledger(string id, BufferSnapshot snapshot) => new(id, snapshot, time, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), false);
+
+        // Written through the previous version's functions (same signatures): rows in toolgrains_buffer_item.
+        var ledger = Ledger("old", BufferSnapshot.Empty);
+        var quiet = Ledger("quiet", BufferSnapshot.Empty);
+        await using (var old = new PostgresBufferStore(connectionString, "svc"))
+        {
+            ledger.Configure(BufferSealMode.Batched, 2, 60, "sink");
+            var (append, sealedNow) = ledger.Append(["1", "2", "3", "4", "5"]);
+            await old.CommitAsync(append);
+            await old.CommitAsync(ledger.Confirm(sealedNow[0]));
+            quiet.Configure(BufferSealMode.Manual, 10, 60, null);
+            await old.CommitAsync(quiet.Append(["\"q\""]).Change);
+        }
+        Assert.Equal(4L, await ScalarAsync<long>(connectionString, "SELECT count(*) FROM toolgrains_buffer_item"));
+
+        await ExecuteAsync(connectionString, await File.ReadAllTextAsync(Repo.PathOf("deploy", "sql", "postgresql", "005-buffers.sql")));
+        Assert.True(await ScalarAsync<bool>(connectionString, "SELECT to_regclass('toolgrains_buffer_item') IS NULL"));
+
+        await using var store = new PostgresBufferStore(connectionString, "svc");
+        var again = Ledger("old", await store.LoadAsync("old"));
+        Assert.Equal(ledger.Version, again.Version);
+        Assert.Equal(["3", "4"], again.Sealed.Single().Items);
+        Assert.Equal(1, again.PendingCount);
+        // The buffer goes on: its batch confirmed, a write after it.
+        await store.CommitAsync(again.Confirm(again.Sealed.Single()));
+        await store.CommitAsync(again.Append(["6"]).Change); // seals 5..6 (max_size 2)
+        var last = Ledger("old", await store.LoadAsync("old"));
+        Assert.Equal(["5", "6"], last.Sealed.Single().Items);
+        Assert.Equal(0, last.PendingCount);
+        Assert.Equal(["\"q\""], (await store.LoadAsync("quiet")).Items.Select(i => i.Json));
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 }

@@ -10,24 +10,28 @@ namespace ToolGrains.Tests.Storage;
 [Collection(PostgresCollection.Name)]
 public sealed class StorageProbeTests(PostgresServer server)
 {
-    [Fact]
-    public async Task A_database_without_this_versions_buffer_functions_is_not_ready_and_the_probe_says_what_to_apply()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task A_database_without_what_this_version_uses_is_not_ready_and_the_probe_says_what_to_apply(int missing)
     {
         var connectionString = await server.CreateDatabaseAsync("probe");
         var probe = new StorageProbe(new ServiceCollection().BuildServiceProvider(),
             Options.Create(new ToolGrainsOptions { Storage = "postgres", ConnectionString = connectionString }));
         Assert.Equal((true, "postgres"), await probe.CheckAsync(CancellationToken.None));
 
-        // As a database set up by an earlier version is: the tables, but not this version's function.
+        // As a database set up by an earlier version is: without one of this version's functions or its chunk table.
+        var (kind, name) = PostgresBufferStore.RequiredObjects[missing];
         await using (var connection = new NpgsqlConnection(connectionString))
         {
             await connection.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP FUNCTION {PostgresBufferStore.CommitFunction}", connection);
+            await using var drop = new NpgsqlCommand($"DROP {kind.ToUpperInvariant()} {name}", connection);
             await drop.ExecuteNonQueryAsync();
         }
         var (ok, detail) = await probe.CheckAsync(CancellationToken.None);
         Assert.False(ok);
         Assert.Contains("005-buffers.sql", detail);
-        Assert.Contains("toolgrains_buffer_commit(", detail);
+        Assert.Contains($"{kind} {name} is missing", detail);
     }
 }
