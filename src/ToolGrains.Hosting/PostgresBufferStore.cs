@@ -48,8 +48,10 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
     public long RoundTrips => Interlocked.Read(ref _roundTrips);
 
     /// <summary>
-    /// No: silos of an older version may share these tables during a rolling upgrade, and they do not count items
-    /// past the stored record in (they would reuse those sequence numbers). Every change carries its record.
+    /// No: every change carries its record and moves the version. A plain append leaves the version as it was, so
+    /// a second activation of the buffer (two silos, briefly, after a membership change) would pass the same check
+    /// and append the same sequence numbers; SQLite's key per item refuses that, but a chunk is keyed by its last
+    /// sequence only, and two overlapping chunks would both be stored.
     /// </summary>
     public bool TakesPlainAppends => false;
 
