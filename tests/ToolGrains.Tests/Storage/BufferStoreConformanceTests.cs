@@ -28,6 +28,19 @@ public abstract class BufferStoreConformanceTests : IAsyncLifetime
 
     protected static string NewId() => $"store-{Guid.NewGuid():N}"[..20];
 
+    /// <summary>Items 1..7 in batches of two, the first two batches confirmed one by one as deliveries do; the buffer loaded again.</summary>
+    protected async Task<(string Id, BufferLedger Loaded)> SevenItemsTwoBatchesConfirmedAsync()
+    {
+        var id = NewId();
+        var ledger = await LoadAsync(id);
+        ledger.Configure(BufferSealMode.Batched, 2, 60, "sink");
+        var (append, sealedNow) = ledger.Append(["1", "2", "3", "4", "5", "6", "7"]);
+        await Store.CommitAsync(append);
+        // Each delete starts at the batch it removes.
+        foreach (var batch in sealedNow.Take(2)) await Store.CommitAsync(ledger.Confirm(batch));
+        return (id, await LoadAsync(id));
+    }
+
     [Fact]
     public async Task Appends_seals_and_confirmations_read_back_as_the_same_batches_and_pending_items()
     {
@@ -50,14 +63,7 @@ public abstract class BufferStoreConformanceTests : IAsyncLifetime
     [Fact]
     public async Task A_removal_deletes_its_range_from_where_it_starts_and_confirmed_batches_never_come_back()
     {
-        var id = NewId();
-        var ledger = await LoadAsync(id);
-        ledger.Configure(BufferSealMode.Batched, 2, 60, "sink");
-        var (append, sealedNow) = ledger.Append(["1", "2", "3", "4", "5", "6", "7"]);
-        await Store.CommitAsync(append);
-        // Confirmed one by one, as deliveries do: each delete starts at the batch it removes.
-        foreach (var batch in sealedNow.Take(2)) await Store.CommitAsync(ledger.Confirm(batch));
-        var again = await LoadAsync(id);
+        var (id, again) = await SevenItemsTwoBatchesConfirmedAsync();
         Assert.Equal(["5", "6"], again.Sealed.Single().Items);
         Assert.Equal(1, again.PendingCount);
 
@@ -219,13 +225,7 @@ public sealed class SqliteBufferStoreTests : BufferStoreConformanceTests
     [Fact]
     public async Task A_removal_deletes_from_the_start_it_is_given_not_from_the_buffers_first_row()
     {
-        var id = NewId();
-        var ledger = await LoadAsync(id);
-        ledger.Configure(BufferSealMode.Batched, 2, 60, "sink");
-        var (append, sealedNow) = ledger.Append(["1", "2", "3", "4", "5", "6", "7"]);
-        await Store.CommitAsync(append);
-        foreach (var batch in sealedNow.Take(2)) await Store.CommitAsync(ledger.Confirm(batch));
-        var again = await LoadAsync(id);
+        var (id, again) = await SevenItemsTwoBatchesConfirmedAsync();
         // A removal of 5..6 that claims to start at 6 leaves item 5 (a ledger never claims that; this shows the
         // bound is used: PostgreSQL walked every dead index entry below a delete that began at the first key).
         var removal = again.Confirm(again.Sealed.Single()) with { RemoveFrom = new RemovalStart(6, 3) };
