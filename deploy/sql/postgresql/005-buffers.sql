@@ -47,8 +47,9 @@ BEGIN
 END
 $migrate$;
 
--- Upgrading from a version that stored a row per item: each buffer's items become one chunk, in the same
--- transaction that drops the old table and functions. Silos of that version then fail every buffer load and
+-- Upgrading from a version that stored a row per item: each buffer's items become chunks of up to 100 items
+-- (a buffer may hold 10,000 items of up to 1 MB, and one value may not pass 1 GB), in the same transaction
+-- that drops the old table and functions. Silos of that version then fail every buffer load and
 -- commit (refused, never acknowledged) instead of reading a buffer without its chunks; stop them before
 -- applying this file (docs: deploy/sql/postgresql/README.md).
 DO $migrate$
@@ -57,7 +58,10 @@ BEGIN
         LOCK TABLE toolgrains_buffer_item IN ACCESS EXCLUSIVE MODE;
         INSERT INTO toolgrains_buffer_chunk (service_id, buffer_id, last_seq, seqs, payloads)
         SELECT service_id, buffer_id, max(seq), array_agg(seq ORDER BY seq), array_agg(payload ORDER BY seq)
-        FROM toolgrains_buffer_item GROUP BY service_id, buffer_id;
+        FROM (SELECT service_id, buffer_id, seq, payload,
+                     (row_number() OVER (PARTITION BY service_id, buffer_id ORDER BY seq) - 1) / 100 AS part
+              FROM toolgrains_buffer_item) AS item
+        GROUP BY service_id, buffer_id, part;
         DROP TABLE toolgrains_buffer_item;
     END IF;
 END

@@ -310,9 +310,9 @@ public sealed class PostgresBufferStoreTests(PostgresServer server) : BufferStor
             await old.CommitAsync(append);
             await old.CommitAsync(ledger.Confirm(sealedNow[0]));
             quiet.Configure(BufferSealMode.Manual, 10, 60, null);
-            await old.CommitAsync(quiet.Append(["\"q\""]).Change);
+            await old.CommitAsync(quiet.Append([.. Enumerable.Range(0, 250).Select(i => $"\"q{i}\"")]).Change);
         }
-        Assert.Equal(4L, await ScalarAsync<long>(connectionString, "SELECT count(*) FROM toolgrains_buffer_item"));
+        Assert.Equal(253L, await ScalarAsync<long>(connectionString, "SELECT count(*) FROM toolgrains_buffer_item"));
 
         await ExecuteAsync(connectionString, await File.ReadAllTextAsync(Repo.PathOf("deploy", "sql", "postgresql", "005-buffers.sql")));
         Assert.True(await ScalarAsync<bool>(connectionString, "SELECT to_regclass('toolgrains_buffer_item') IS NULL"));
@@ -328,7 +328,9 @@ public sealed class PostgresBufferStoreTests(PostgresServer server) : BufferStor
         var last = Ledger("old", await store.LoadAsync("old"));
         Assert.Equal(["5", "6"], last.Sealed.Single().Items);
         Assert.Equal(0, last.PendingCount);
-        Assert.Equal(["\"q\""], (await store.LoadAsync("quiet")).Items.Select(i => i.Json));
+        // 250 items of one buffer became chunks of at most 100, read back in order.
+        Assert.Equal(Enumerable.Range(0, 250).Select(i => $"\"q{i}\""), (await store.LoadAsync("quiet")).Items.Select(i => i.Json));
+        Assert.Equal(3L, await ScalarAsync<long>(connectionString, "SELECT count(*) FROM toolgrains_buffer_chunk WHERE buffer_id = 'quiet'"));
     }
 
     private static async Task ExecuteAsync(string connectionString, string sql)
