@@ -128,9 +128,15 @@ public sealed class BufferLedger
         return (Change([], Boundaries([batch]), null, false), batch);
     }
 
-    /// <summary>A queue's flush: takes every pending item under a new batch id and removes it; null when empty.</summary>
+    /// <summary>
+    /// A queue's flush: takes every pending item under a new batch id and removes it; null when empty. A queue holds no
+    /// sealed batch (it has no tool to seal for, and a buffer's tool cannot be unset): with one held, this throws rather
+    /// than remove it undelivered, since every removal is a prefix of what is held (see <see cref="RemovalStart"/>).
+    /// </summary>
     public (BufferChange Change, string BatchId, IReadOnlyList<string> Items)? TakeAll(string reason)
     {
+        if (_sealed.Count > 0)
+            throw new InvalidOperationException($"Buffer '{BufferId}' holds {_sealed.Count} sealed batches; a queue's flush would remove them undelivered.");
         if (_pending.Count == 0) return null;
         var from = OldestHeld();
         var batchId = BatchIdOf(Record.NextBatch++);

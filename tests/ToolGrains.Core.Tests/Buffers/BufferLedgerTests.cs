@@ -236,6 +236,18 @@ public sealed class BufferLedgerTests
     }
 
     [Fact]
+    public void A_queue_flush_refuses_while_sealed_batches_are_held_and_changes_nothing()
+    {
+        var ledger = New(maxSize: 2);
+        ledger.Append(Items(1, 2, 3));
+        var error = Assert.Throws<InvalidOperationException>(() => ledger.TakeAll("manual"));
+        Assert.Contains("sealed", error.Message);
+        Assert.Single(ledger.Sealed);
+        Assert.Equal(1, ledger.PendingCount);
+        Assert.Equal(3, ledger.BufferedCount);
+    }
+
+    [Fact]
     public void A_queue_flush_takes_everything_under_a_new_batch_id_and_clear_drops_all()
     {
         var ledger = New(BufferSealMode.Manual);
