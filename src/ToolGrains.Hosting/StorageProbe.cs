@@ -16,16 +16,22 @@ public sealed class StorageProbe(IServiceProvider services, IOptions<ToolGrainsO
             {
                 await using var connection = new NpgsqlConnection(options.Value.ConnectionString);
                 await connection.OpenAsync(cancellationToken);
-                // The buffer functions and tables this version uses: a database set up by an earlier version answers
-                // queries but would refuse every buffer commit until 005-buffers.sql is applied again.
-                foreach (var (kind, name) in PostgresBufferStore.RequiredObjects)
-                {
-                    await using var command = new NpgsqlCommand(
-                        kind == "function" ? "SELECT to_regprocedure($1) IS NOT NULL" : "SELECT to_regclass($1) IS NOT NULL", connection);
-                    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
-                    if (await command.ExecuteScalarAsync(cancellationToken) is not true)
-                        return (false, $"postgres: {kind} {name} is missing; apply deploy/sql/postgresql/005-buffers.sql of this version");
-                }
+                // The buffer functions and tables this version uses, in one query: a database set up by an earlier
+                // version answers queries but would refuse every buffer commit until 005-buffers.sql is applied again.
+                var required = PostgresBufferStore.RequiredObjects;
+                await using var command = new NpgsqlCommand(
+                    "SELECT ARRAY[" + string.Join(", ", required.Select((o, i) =>
+                        (o.Kind == "function" ? "to_regprocedure" : "to_regclass") + $"(${i + 1}) IS NOT NULL"))
+                    + $", to_regclass(${required.Length + 1}) IS NULL]", connection);
+                foreach (var (_, name) in required) command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = PostgresBufferStore.RetiredItemTable });
+                var present = (bool[])(await command.ExecuteScalarAsync(cancellationToken))!;
+                for (var i = 0; i < required.Length; i++)
+                    if (!present[i])
+                        return (false, $"postgres: {required[i].Kind} {required[i].Name} is missing; apply deploy/sql/postgresql/005-buffers.sql of this version");
+                if (!present[^1])
+                    return (false, $"postgres: table {PostgresBufferStore.RetiredItemTable} of an earlier version still exists, so 005-buffers.sql "
+                        + "did not complete; apply it again with psql --single-transaction");
                 return (true, "postgres");
             }
             var database = services.GetRequiredService<SqliteDatabase>();

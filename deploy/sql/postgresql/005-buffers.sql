@@ -38,20 +38,23 @@ CREATE TABLE IF NOT EXISTS toolgrains_buffer_chunk
 );
 
 -- A chunk's payloads are stored compressed out of line once it passes ~2 KB; lz4 compresses faster than the
--- default pglz, where the server was built with it.
+-- default pglz, where the server was built with it. EXECUTE because plpgsql checks a DO block's statements
+-- before running it, and SET COMPRESSION does not parse before PostgreSQL 14.
 DO $migrate$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)) THEN
-        ALTER TABLE toolgrains_buffer_chunk ALTER COLUMN payloads SET COMPRESSION lz4;
+        EXECUTE 'ALTER TABLE toolgrains_buffer_chunk ALTER COLUMN payloads SET COMPRESSION lz4';
     END IF;
 END
 $migrate$;
 
 -- Upgrading from a version that stored a row per item: each buffer's items become chunks of up to 100 items
--- (a buffer may hold 10,000 items of up to 1 MB, and one value may not pass 1 GB), in the same transaction
--- that drops the old table and functions. Silos of that version then fail every buffer load and
--- commit (refused, never acknowledged) instead of reading a buffer without its chunks; stop them before
--- applying this file (docs: deploy/sql/postgresql/README.md).
+-- (a buffer may hold 10,000 items of up to 1 MB, and one value may not pass 1 GB), then the old table and
+-- functions are dropped; applied with psql --single-transaction (as the README shows), all of it commits or
+-- none. Silos of that version then fail buffer loads (refused, never acknowledged) instead of reading a
+-- buffer without its chunks; the previous version's silos keep committing for buffers they hold, but stop
+-- both before applying this file (docs: deploy/sql/postgresql/README.md). A silo of this version reports
+-- not ready while toolgrains_buffer_item still exists.
 DO $migrate$
 BEGIN
     IF to_regclass('toolgrains_buffer_item') IS NOT NULL THEN

@@ -95,8 +95,10 @@ public sealed record BufferChange(
     public RemovalStart? RemoveFrom { get; init; }
 
     /// <summary>
-    /// The rows this change removes, as ranges a store deletes: items with <c>FromSequence &lt;= seq &lt;= ThroughSequence</c>,
-    /// batch boundaries with <c>batch_no &gt;= FromBatch</c> and <c>last_seq &lt;= ThroughSequence</c>; null when it removes nothing.
+    /// What this change removes, as ranges: items with <c>FromSequence &lt;= seq &lt;= ThroughSequence</c>, batch
+    /// boundaries with <c>batch_no &gt;= FromBatch</c> and <c>last_seq &lt;= ThroughSequence</c>; null when it removes
+    /// nothing. SQLite deletes those item rows; PostgreSQL deletes the chunks whose last item falls in the range and
+    /// raises the buffer's removed-through watermark, which hides the rest (a clear deletes every chunk).
     /// </summary>
     public (long FromSequence, long FromBatch, long ThroughSequence)? Removal =>
         RemoveAll ? (long.MinValue, long.MinValue, long.MaxValue)

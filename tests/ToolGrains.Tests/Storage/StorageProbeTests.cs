@@ -34,4 +34,26 @@ public sealed class StorageProbeTests(PostgresServer server)
         Assert.Contains("005-buffers.sql", detail);
         Assert.Contains($"{kind} {name} is missing", detail);
     }
+
+    [Fact]
+    public async Task A_database_that_still_holds_the_row_per_item_table_is_not_ready()
+    {
+        // As after applying 005-buffers.sql without --single-transaction, when its migration step failed: the new
+        // chunk table beside the old item table (and perhaps the old functions, which write there).
+        var connectionString = await server.CreateDatabaseAsync("probe_item_table");
+        var probe = new StorageProbe(new ServiceCollection().BuildServiceProvider(),
+            Options.Create(new ToolGrainsOptions { Storage = "postgres", ConnectionString = connectionString }));
+        Assert.Equal((true, "postgres"), await probe.CheckAsync(CancellationToken.None));
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand(
+                $"CREATE TABLE {PostgresBufferStore.RetiredItemTable} (service_id text, buffer_id text, seq bigint, payload text)", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+        var (ok, detail) = await probe.CheckAsync(CancellationToken.None);
+        Assert.False(ok);
+        Assert.Contains($"table {PostgresBufferStore.RetiredItemTable} of an earlier version still exists", detail);
+        Assert.Contains("--single-transaction", detail);
+    }
 }
