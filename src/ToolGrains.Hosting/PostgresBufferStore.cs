@@ -1,3 +1,4 @@
+using System.Data;
 using System.Threading.Channels;
 using Npgsql;
 using ToolGrains.Core.Buffers;
@@ -28,6 +29,13 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
     /// </summary>
     public static readonly (string Kind, string Name)[] RequiredObjects =
         [("function", CommitFunction), ("function", CommitGroupFunction), ("table", "toolgrains_buffer_chunk")];
+
+    /// <summary>
+    /// The item table of the row-per-item version: 005-buffers.sql moves its rows into chunks and drops it, so while
+    /// it exists that step did not complete (applied without <c>--single-transaction</c>, say) and the functions may
+    /// still be the old ones, which write there; the readiness probe reports the database not ready.
+    /// </summary>
+    public const string RetiredItemTable = "toolgrains_buffer_item";
     private readonly Channel<Queued> _queue = Channel.CreateUnbounded<Queued>(new UnboundedChannelOptions { SingleReader = true });
     private readonly NpgsqlDataSource _source;
     private readonly string _serviceId;
@@ -58,7 +66,11 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
     public async Task<BufferSnapshot> LoadAsync(string bufferId, CancellationToken cancellationToken = default)
     {
         await using var connection = await _source.OpenConnectionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection);
+        // One snapshot for the three reads (the BEGIN goes out with them): under READ COMMITTED each statement has its
+        // own, and a second activation's removal between them would pair an older watermark with fewer chunks and
+        // show removed items again.
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction);
         foreach (var sql in new[]
         {
             "SELECT version, record, removed_through FROM toolgrains_buffer WHERE service_id = $1 AND buffer_id = $2",
@@ -71,7 +83,6 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = bufferId });
             batch.BatchCommands.Add(command);
         }
-        // One implicit transaction: the three reads see one state.
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) return BufferSnapshot.Empty;
         var version = reader.GetInt64(0);

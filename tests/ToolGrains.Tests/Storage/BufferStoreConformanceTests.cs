@@ -333,11 +333,49 @@ public sealed class PostgresBufferStoreTests(PostgresServer server) : BufferStor
         Assert.Equal(3L, await ScalarAsync<long>(connectionString, "SELECT count(*) FROM toolgrains_buffer_chunk WHERE buffer_id = 'quiet'"));
     }
 
-    private static async Task ExecuteAsync(string connectionString, string sql)
+    private static Task ExecuteAsync(string connectionString, string sql) => ScalarAsync<object>(connectionString, sql);
+
+    [Fact]
+    public async Task A_load_reads_one_snapshot_so_a_removal_committed_between_its_reads_is_seen_whole_or_not_at_all()
     {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
+        var id = NewId();
+        var ledger = await LoadAsync(id);
+        ledger.Configure(BufferSealMode.Manual, 100, 60, null);
+        await Store.CommitAsync(ledger.Append(["1", "2", "3", "4", "5"]).Change);
+        await Store.CommitAsync(ledger.Append(["6", "7", "8", "9", "10"]).Change);
+
+        // A second activation's removal through 7, still open, with the chunk table locked: the load reads the
+        // buffer's row (watermark 0), then waits for the chunks until the removal has committed.
+        await using var other = new NpgsqlConnection(_connectionString);
+        await other.OpenAsync();
+        await using var removal = await other.BeginTransactionAsync();
+        foreach (var sql in new[]
+        {
+            "LOCK TABLE toolgrains_buffer_chunk IN ACCESS EXCLUSIVE MODE",
+            "DELETE FROM toolgrains_buffer_chunk WHERE buffer_id = $1 AND last_seq <= 7",
+            "UPDATE toolgrains_buffer SET removed_through = 7, version = version + 1 WHERE buffer_id = $1",
+        })
+        {
+            await using var command = new NpgsqlCommand(sql, other, removal);
+            command.Parameters.Add(new NpgsqlParameter { Value = id });
+            await command.ExecuteNonQueryAsync();
+        }
+        var load = Store.LoadAsync(id);
+        const string waiting = "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = to_regclass('toolgrains_buffer_chunk')";
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await ScalarAsync<long>(_connectionString, waiting) == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the load never waited for the chunk table");
+            await Task.Delay(20);
+        }
+        await removal.CommitAsync();
+
+        // The state before the removal, whole: every item and its version (read in separate snapshots, the
+        // watermark of before and the chunks of after would show 6..10, items 6 and 7 removed and shown again).
+        var snapshot = await load;
+        Assert.Equal(ledger.Version, snapshot.Version);
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => i.ToString()), snapshot.Items.Select(i => i.Json));
+        var after = await Store.LoadAsync(id);
+        Assert.Equal(["8", "9", "10"], after.Items.Select(i => i.Json));
     }
 }
