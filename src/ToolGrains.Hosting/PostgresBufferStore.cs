@@ -15,6 +15,13 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
 {
     private const int MaxChangesPerRoundTrip = 512;
 
+    /// <summary>
+    /// The item text a round trip carries at most, in characters (64 Mi, up to 192 MiB as UTF-8), unless one change
+    /// alone holds more: PostgreSQL refuses a message or value over 1 GB, and without a bound 256 writers of ten 1 MB
+    /// items each would make every round trip fail, and every retry with it.
+    /// </summary>
+    public const int DefaultMaxPayloadCharsPerRoundTrip = 64 * 1024 * 1024;
+
     /// <summary>The signature of the one-buffer commit function this version calls.</summary>
     public const string CommitFunction =
         "toolgrains_buffer_commit(text,text,bigint,text,bigint[],text[],bigint[],bigint[],text[],bigint,bigint,bigint,bigint)";
@@ -39,11 +46,15 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
     private readonly Channel<Queued> _queue = Channel.CreateUnbounded<Queued>(new UnboundedChannelOptions { SingleReader = true });
     private readonly NpgsqlDataSource _source;
     private readonly string _serviceId;
+    private readonly int _maxPayloadChars;
     private readonly Task _writer;
     private long _roundTrips;
 
-    public PostgresBufferStore(string connectionString, string serviceId)
+    /// <param name="maxPayloadCharsPerRoundTrip">See <see cref="DefaultMaxPayloadCharsPerRoundTrip"/> (tests set less).</param>
+    public PostgresBufferStore(string connectionString, string serviceId, int maxPayloadCharsPerRoundTrip = DefaultMaxPayloadCharsPerRoundTrip)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxPayloadCharsPerRoundTrip);
+        _maxPayloadChars = maxPayloadCharsPerRoundTrip;
         // The same few statements on every round trip: prepared once per connection, PostgreSQL neither parses nor
         // plans the call again (unless the operator's connection string chose otherwise).
         var settings = new NpgsqlConnectionStringBuilder(connectionString);
@@ -116,11 +127,19 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             group.Clear();
-            while (group.Count < MaxChangesPerRoundTrip && _queue.Reader.TryRead(out var next))
+            long chars = 0;
+            while (group.Count < MaxChangesPerRoundTrip && _queue.Reader.TryPeek(out var next))
             {
+                var size = PayloadChars(next.Change);
+                if (group.Count > 0 && chars + size > _maxPayloadChars) break; // the next round trip takes it
+                _queue.Reader.TryRead(out _);
                 // A change of a ledger that already had one fail is refused unsent (see ChangeOrigin).
                 if (next.Change.Orphaned) Complete([[next]], [false], null);
-                else group.Add(next);
+                else
+                {
+                    group.Add(next);
+                    chars += size;
+                }
             }
             if (group.Count == 0) continue;
             try
@@ -236,6 +255,13 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
         p.Add(new NpgsqlParameter<long[]> { TypedValue = [.. lasts] });
         p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. reasons] });
         return command;
+    }
+
+    private static long PayloadChars(BufferChange change)
+    {
+        long chars = 0;
+        foreach (var item in change.Appended) chars += item.Json.Length;
+        return chars;
     }
 
     private static string RecordJson(BufferChange change) => change.Record?.ToJson()

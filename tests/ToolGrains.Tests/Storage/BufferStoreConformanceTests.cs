@@ -333,6 +333,30 @@ public sealed class PostgresBufferStoreTests(PostgresServer server) : BufferStor
         Assert.Equal(3L, await ScalarAsync<long>(connectionString, "SELECT count(*) FROM toolgrains_buffer_chunk WHERE buffer_id = 'quiet'"));
     }
 
+    [Fact]
+    public async Task A_round_trip_carries_at_most_its_payload_bound_and_a_change_over_it_goes_alone()
+    {
+        await using var store = new PostgresBufferStore(_connectionString, "svc", maxPayloadCharsPerRoundTrip: 1_000);
+        var item = $"\"{new string('x', 598)}\""; // 600 characters
+        var ledgers = new List<BufferLedger>();
+        for (var b = 0; b < 20; b++)
+        {
+            var ledger = new BufferLedger(NewId(), await store.LoadAsync("none"), new FakeTimeProvider(), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), false);
+            ledger.Configure(BufferSealMode.Manual, 100, 60, null);
+            ledgers.Add(ledger);
+        }
+        var before = store.RoundTrips;
+        // Twenty changes of 600 characters queued at once: two would pass the bound, so each goes in a round trip of its own.
+        await Task.WhenAll(ledgers.Select(l => store.CommitAsync(l.Append([item]).Change)));
+        Assert.Equal(20, store.RoundTrips - before);
+        // One change of 5,000 characters, over the bound alone, is still sent (alone) rather than held forever.
+        var big = ledgers[0].Append([.. Enumerable.Repeat(item, 8)]).Change;
+        await store.CommitAsync(big);
+        Assert.Equal(21, store.RoundTrips - before);
+        Assert.Equal(9, (await store.LoadAsync(ledgers[0].BufferId)).Items.Count);
+        foreach (var ledger in ledgers.Skip(1)) Assert.Equal([item], (await store.LoadAsync(ledger.BufferId)).Items.Select(i => i.Json));
+    }
+
     private static Task ExecuteAsync(string connectionString, string sql) => ScalarAsync<object>(connectionString, sql);
 
     [Fact]
