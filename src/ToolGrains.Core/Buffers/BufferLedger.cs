@@ -1,3 +1,6 @@
+using System.Text;
+using System.Text.Json;
+
 namespace ToolGrains.Core.Buffers;
 
 /// <summary>A sealed batch waiting for its pass-through tool: its items and its retry bookkeeping (kept in memory only).</summary>
@@ -12,6 +15,23 @@ public sealed class LedgerBatch
     public required string Reason { get; init; }
     public int Attempts { get; internal set; }
     public DateTimeOffset? NextAttemptAt { get; internal set; }
+
+    /// <summary>
+    /// What the pass-through tool receives: <c>{"buffer_id":…,"batch_id":…,"items":[…]}</c>, each item as it was
+    /// written (validated as one JSON value then), so none is parsed again.
+    /// </summary>
+    public string ToPassThroughJson(string bufferId)
+    {
+        var sb = new StringBuilder(64 + bufferId.Length + BatchId.Length + Items.Sum(i => i.Length + 1));
+        sb.Append("{\"buffer_id\":\"").Append(JsonEncodedText.Encode(bufferId)).Append("\",\"batch_id\":\"")
+          .Append(JsonEncodedText.Encode(BatchId)).Append("\",\"items\":[");
+        for (var i = 0; i < Items.Count; i++)
+        {
+            if (i > 0) sb.Append(',');
+            sb.Append(Items[i]);
+        }
+        return sb.Append("]}").ToString();
+    }
 }
 
 /// <summary>

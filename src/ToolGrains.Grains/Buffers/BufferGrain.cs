@@ -1,13 +1,9 @@
-using System.Collections.Immutable;
-using System.Diagnostics.Metrics;
-using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Storage;
 using ToolGrains.Core.Buffers;
-using ToolGrains.Core.Protocol;
 using ToolGrains.Grains.Running;
 using ToolGrains.Grains.Usage;
 
@@ -78,17 +74,7 @@ public sealed class BufferGrain(
     public async Task<BufferWriteResult> WriteAsync(BufferWriteRequest request)
     {
         CheckId();
-        if (request.Items.IsDefaultOrEmpty)
-            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "A write needs at least one item.", "data");
-        for (var i = 0; i < request.Items.Length; i++)
-        {
-            var item = request.Items[i];
-            var bytes = Encoding.UTF8.GetByteCount(item);
-            if (bytes > _options.MaxItemBytes)
-                throw new ToolGrainsException(ErrorCodes.ItemTooLarge, $"Item {i} is {bytes} bytes; the limit is {_options.MaxItemBytes}.", "data");
-            if (!JsonText.IsValid(item))
-                throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"Item {i} is not one JSON value in valid Unicode text.", "data");
-        }
+        BufferRules.ValidateItems(request.Items, _options.MaxItemBytes);
         var settings = await ValidateSettingsAsync(await LedgerAsync(), request.Settings);
         try
         {
@@ -391,24 +377,10 @@ public sealed class BufferGrain(
         var descriptor = toolId is null ? null : await GrainFactory.GetGrain<IToolReputationGrain>(toolId).GetDescriptorAsync();
         metrics.PassThroughCalls.Add(1);
         if (descriptor is null) return (false, $"failure: Pass-through tool '{toolId}' is not registered.");
-        var result = await runner.RunAsync(descriptor, BatchJson(batch), cancellationToken);
+        var result = await runner.RunAsync(descriptor, batch.ToPassThroughJson(BufferId), cancellationToken);
         // A pass-through call is a tool invocation like any other (the tracker skips the usage buffer's own).
         await usage.TrackAsync(descriptor.Id, BufferId);
         return result.Succeeded ? (true, null) : (false, $"{result.Outcome.ToString().ToLowerInvariant()}: {result.Error}");
-    }
-
-    private string BatchJson(LedgerBatch batch)
-    {
-        var sb = new StringBuilder(64 + batch.Items.Sum(i => i.Length + 1));
-        sb.Append("{\"buffer_id\":").Append(System.Text.Json.JsonSerializer.Serialize(BufferId))
-          .Append(",\"batch_id\":").Append(System.Text.Json.JsonSerializer.Serialize(batch.BatchId))
-          .Append(",\"items\":[");
-        for (var i = 0; i < batch.Items.Count; i++)
-        {
-            if (i > 0) sb.Append(',');
-            sb.Append(batch.Items[i]);
-        }
-        return sb.Append("]}").ToString();
     }
 
     /// <summary>The pump ticks while items are held (or storage is to be read again): time flush, retries.</summary>
@@ -498,26 +470,4 @@ public sealed class BufferGrain(
             _reminderGate.Release();
         }
     }
-}
-
-/// <summary>Counters of the <c>ToolGrains</c> meter for buffers.</summary>
-public sealed class BufferMetrics
-{
-    public const string MeterName = "ToolGrains";
-
-    public BufferMetrics(IMeterFactory meters)
-    {
-        var meter = meters.Create(MeterName);
-        Written = meter.CreateCounter<long>("toolgrains.buffer.items_written", "{item}", "Items acknowledged by buffers");
-        Flushed = meter.CreateCounter<long>("toolgrains.buffer.items_flushed", "{item}", "Items confirmed by pass-through tools");
-        StorageWrites = meter.CreateCounter<long>("toolgrains.buffer.storage_writes", "{write}", "Changes of buffers committed to the item store");
-        PassThroughCalls = meter.CreateCounter<long>("toolgrains.buffer.pass_through_calls", "{call}", "Calls of pass-through tools");
-        Refused = meter.CreateCounter<long>("toolgrains.buffer.items_refused", "{item}", "Items refused with buffer_full");
-    }
-
-    public Counter<long> Written { get; }
-    public Counter<long> Flushed { get; }
-    public Counter<long> StorageWrites { get; }
-    public Counter<long> PassThroughCalls { get; }
-    public Counter<long> Refused { get; }
 }

@@ -1,3 +1,7 @@
+using System.Collections.Immutable;
+using System.Text;
+using ToolGrains.Core.Protocol;
+
 namespace ToolGrains.Grains.Buffers;
 
 /// <summary>Validation rules shared by the typed grain API and the JSON protocol.</summary>
@@ -17,6 +21,26 @@ public static class BufferRules
         if (string.IsNullOrWhiteSpace(bufferId))
             throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'buffer_id' is required and must be a non-empty string.", "buffer_id");
         throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'buffer_id' must be at most {MaxBufferIdLength} characters without control characters.", "buffer_id");
+    }
+
+    /// <summary>
+    /// Refuses a write's items unless there is at least one and each is one JSON value in valid Unicode text of at
+    /// most <paramref name="maxItemBytes"/> bytes as UTF-8; the error names <c>data</c> and the item's index.
+    /// </summary>
+    public static void ValidateItems(ImmutableArray<string> items, int maxItemBytes)
+    {
+        if (items.IsDefaultOrEmpty)
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "A write needs at least one item.", "data");
+        for (var i = 0; i < items.Length; i++)
+        {
+            if (items[i] is not { } item)
+                throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"Item {i} is null; an item is one JSON value.", "data");
+            var bytes = Encoding.UTF8.GetByteCount(item);
+            if (bytes > maxItemBytes)
+                throw new ToolGrainsException(ErrorCodes.ItemTooLarge, $"Item {i} is {bytes} bytes; the limit is {maxItemBytes}.", "data");
+            if (!JsonText.IsValid(item))
+                throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"Item {i} is not one JSON value in valid Unicode text.", "data");
+        }
     }
 
     public static void Validate(BufferSettingsUpdate settings)

@@ -341,4 +341,19 @@ public sealed class BufferChangeChainTests
         Assert.Equal([7L, 8L], runs[0].Select(c => c.Appended[0].Sequence));
         Assert.Same(two, Assert.Single(runs[1]).Origin);
     }
+
+    [Fact]
+    public void A_batch_reaches_its_tool_as_one_JSON_object_with_its_ids_escaped_and_its_items_as_written()
+    {
+        var batch = new LedgerBatch
+        {
+            Number = 7, BatchId = "team \"a\"/logs:7", FirstSequence = 1, LastSequence = 3, Reason = "size",
+            Items = ["{\"n\": 1}", "\"caf\u00e9 \ud83d\ude00\"", "[null,true]"],
+        };
+        using var json = System.Text.Json.JsonDocument.Parse(batch.ToPassThroughJson("team \"a\"/logs\u2028"));
+        var root = json.RootElement;
+        Assert.Equal("team \"a\"/logs\u2028", root.GetProperty("buffer_id").GetString());
+        Assert.Equal("team \"a\"/logs:7", root.GetProperty("batch_id").GetString());
+        Assert.Equal(["{\"n\": 1}", "\"caf\u00e9 \ud83d\ude00\"", "[null,true]"], root.GetProperty("items").EnumerateArray().Select(i => i.GetRawText()));
+    }
 }

@@ -58,4 +58,39 @@ public sealed class BufferRulesTests
         var error = Assert.Throws<ToolGrainsException>(() => BufferRules.ValidateBufferId(new string('b', BufferRules.MaxBufferIdLength + 1)));
         Assert.Equal("buffer_id", error.Field);
     }
+
+    public static TheoryData<string[], string, string> BadItems => new()
+    {
+        { [], ErrorCodes.InvalidRequest, "at least one item" },
+        { ["1", null!], ErrorCodes.InvalidRequest, "Item 1 is null" },
+        { ["\"\u00e9\u00e9\""], ErrorCodes.ItemTooLarge, "Item 0 is 6 bytes; the limit is 5" }, // 2 + 2 x 2 bytes of UTF-8
+        { ["1", "{"], ErrorCodes.InvalidRequest, "Item 1 is not one JSON value" },
+        { ["1 2"], ErrorCodes.InvalidRequest, "Item 0 is not one JSON value" },
+        { ["\"a\0\""], ErrorCodes.InvalidRequest, "Item 0 is not one JSON value" }, // a raw NUL inside a string
+    };
+
+    [Theory]
+    [MemberData(nameof(BadItems))]
+    public void A_write_without_items_or_with_a_bad_one_is_refused_on_data_naming_the_item(string[] items, string code, string message)
+    {
+        var error = Assert.Throws<ToolGrainsException>(() => BufferRules.ValidateItems([.. items], maxItemBytes: 5));
+        Assert.Equal((code, "data"), (error.Code, error.Field));
+        Assert.Contains(message, error.Message);
+    }
+
+    [Fact]
+    public void Items_of_exactly_the_byte_limit_and_any_JSON_kind_pass()
+    {
+        BufferRules.ValidateItems(["\"\u00e9\u00e9\"", "{}", "[1]", "null", "-1.5e3"], maxItemBytes: 6);
+        Assert.Throws<ToolGrainsException>(() => BufferRules.ValidateItems(default, maxItemBytes: 6));
+    }
+
+    [Fact]
+    public void An_item_with_an_unpaired_surrogate_is_refused_as_not_valid_Unicode()
+    {
+        // Not theory data: xunit passes theory strings through UTF-8, which turns the lone surrogate into U+FFFD.
+        var error = Assert.Throws<ToolGrainsException>(() => BufferRules.ValidateItems(["1", "\"\ud800\""], maxItemBytes: 100));
+        Assert.Equal((ErrorCodes.InvalidRequest, "data"), (error.Code, error.Field));
+        Assert.Contains("Item 1 is not one JSON value in valid Unicode text", error.Message);
+    }
 }
