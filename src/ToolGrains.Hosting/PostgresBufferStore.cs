@@ -16,11 +16,15 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
     private const int MaxChangesPerRoundTrip = 512;
 
     /// <summary>
-    /// The item text a round trip carries at most, in characters (64 Mi, up to 192 MiB as UTF-8), unless one change
-    /// alone holds more: PostgreSQL refuses a message or value over 1 GB, and without a bound 256 writers of ten 1 MB
-    /// items each would make every round trip fail, and every retry with it.
+    /// What a round trip carries at most, in characters of item text plus <see cref="ItemOverheadChars"/> per item
+    /// (64 Mi: at most ~200 MiB on the wire), unless one change alone holds more: PostgreSQL refuses a message or value
+    /// over 1 GB, and without a bound 256 writers of ten 1 MB items each would make every round trip fail, and every
+    /// retry with it.
     /// </summary>
     public const int DefaultMaxPayloadCharsPerRoundTrip = 64 * 1024 * 1024;
+
+    /// <summary>An item's cost beyond its text in the binary arrays (lengths, its sequence, its buffer's position): tiny items count too.</summary>
+    private const int ItemOverheadChars = 32;
 
     /// <summary>The signature of the one-buffer commit function this version calls.</summary>
     public const string CommitFunction =
@@ -257,10 +261,12 @@ public sealed class PostgresBufferStore : IBufferStore, IAsyncDisposable
         return command;
     }
 
+    /// <summary>Never throws, whatever the change holds: it is measured outside the round trip's error handling.</summary>
     private static long PayloadChars(BufferChange change)
     {
         long chars = 0;
-        foreach (var item in change.Appended) chars += item.Json.Length;
+        if (change.Appended is { } appended)
+            foreach (var item in appended) chars += (item.Json?.Length ?? 0) + ItemOverheadChars;
         return chars;
     }
 

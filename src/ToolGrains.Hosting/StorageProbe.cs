@@ -5,7 +5,10 @@ using ToolGrains.Storage.Sqlite;
 
 namespace ToolGrains.Hosting;
 
-/// <summary>Answers whether the profile's database answers a trivial query: the storage half of readiness.</summary>
+/// <summary>
+/// The storage half of readiness: the profile's database answers, and on PostgreSQL holds the buffer schema this
+/// version uses (and no longer the row-per-item table of an earlier one).
+/// </summary>
 public sealed class StorageProbe(IServiceProvider services, IOptions<ToolGrainsOptions> options)
 {
     public async Task<(bool Ok, string Detail)> CheckAsync(CancellationToken cancellationToken)
@@ -19,10 +22,9 @@ public sealed class StorageProbe(IServiceProvider services, IOptions<ToolGrainsO
                 // The buffer functions and tables this version uses, in one query: a database set up by an earlier
                 // version answers queries but would refuse every buffer commit until 005-buffers.sql is applied again.
                 var required = PostgresBufferStore.RequiredObjects;
-                await using var command = new NpgsqlCommand(
-                    "SELECT ARRAY[" + string.Join(", ", required.Select((o, i) =>
-                        (o.Kind == "function" ? "to_regprocedure" : "to_regclass") + $"(${i + 1}) IS NOT NULL"))
-                    + $", to_regclass(${required.Length + 1}) IS NULL]", connection);
+                var checks = required.Select((o, i) => (o.Kind == "function" ? "to_regprocedure" : "to_regclass") + $"(${i + 1}) IS NOT NULL")
+                    .Append($"to_regclass(${required.Length + 1}) IS NULL");
+                await using var command = new NpgsqlCommand("SELECT ARRAY[" + string.Join(", ", checks) + "]", connection);
                 foreach (var (_, name) in required) command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
                 command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = PostgresBufferStore.RetiredItemTable });
                 var present = (bool[])(await command.ExecuteScalarAsync(cancellationToken))!;

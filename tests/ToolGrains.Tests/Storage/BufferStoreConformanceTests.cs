@@ -337,7 +337,7 @@ public sealed class PostgresBufferStoreTests(PostgresServer server) : BufferStor
     public async Task A_round_trip_carries_at_most_its_payload_bound_and_a_change_over_it_goes_alone()
     {
         await using var store = new PostgresBufferStore(_connectionString, "svc", maxPayloadCharsPerRoundTrip: 1_000);
-        var item = $"\"{new string('x', 598)}\""; // 600 characters
+        var item = $"\"{new string('x', 598)}\""; // 600 characters, 632 with an item's overhead
         var ledgers = new List<BufferLedger>();
         for (var b = 0; b < 20; b++)
         {
@@ -346,15 +346,47 @@ public sealed class PostgresBufferStoreTests(PostgresServer server) : BufferStor
             ledgers.Add(ledger);
         }
         var before = store.RoundTrips;
-        // Twenty changes of 600 characters queued at once: two would pass the bound, so each goes in a round trip of its own.
+        // Twenty changes of one such item queued at once: two would pass the bound, so each goes in a round trip of its own.
         await Task.WhenAll(ledgers.Select(l => store.CommitAsync(l.Append([item]).Change)));
         Assert.Equal(20, store.RoundTrips - before);
-        // One change of 5,000 characters, over the bound alone, is still sent (alone) rather than held forever.
-        var big = ledgers[0].Append([.. Enumerable.Repeat(item, 8)]).Change;
-        await store.CommitAsync(big);
-        Assert.Equal(21, store.RoundTrips - before);
+        // A small change, one of eight items (over the bound alone) and another small one, queued at once: the big
+        // one is still sent, alone, rather than held forever, and the small ones do not join it.
+        var tiny = "1";
+        await Task.WhenAll(
+            store.CommitAsync(ledgers[1].Append([tiny]).Change),
+            store.CommitAsync(ledgers[0].Append([.. Enumerable.Repeat(item, 8)]).Change),
+            store.CommitAsync(ledgers[2].Append([tiny]).Change));
+        Assert.Equal(23, store.RoundTrips - before);
         Assert.Equal(9, (await store.LoadAsync(ledgers[0].BufferId)).Items.Count);
-        foreach (var ledger in ledgers.Skip(1)) Assert.Equal([item], (await store.LoadAsync(ledger.BufferId)).Items.Select(i => i.Json));
+        Assert.Equal([item, tiny], (await store.LoadAsync(ledgers[1].BufferId)).Items.Select(i => i.Json));
+        foreach (var ledger in ledgers.Skip(3)) Assert.Equal([item], (await store.LoadAsync(ledger.BufferId)).Items.Select(i => i.Json));
+    }
+
+    [Fact]
+    public async Task A_run_of_a_thousand_tiny_items_counts_their_overhead_against_the_bound()
+    {
+        // 1,000 one-character items are 1,000 characters of text but ~33,000 with their overhead in the arrays.
+        await using var store = new PostgresBufferStore(_connectionString, "svc", maxPayloadCharsPerRoundTrip: 20_000);
+        var ledgers = new List<BufferLedger>();
+        for (var b = 0; b < 2; b++)
+        {
+            var ledger = new BufferLedger(NewId(), BufferSnapshot.Empty, new FakeTimeProvider(), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), false);
+            ledger.Configure(BufferSealMode.Manual, 100_000, 60, null);
+            ledgers.Add(ledger);
+        }
+        var before = store.RoundTrips;
+        await Task.WhenAll(ledgers.Select(l => store.CommitAsync(l.Append([.. Enumerable.Repeat("1", 1_000)]).Change)));
+        Assert.Equal(2, store.RoundTrips - before);
+        foreach (var ledger in ledgers) Assert.Equal(1_000, (await store.LoadAsync(ledger.BufferId)).Items.Count);
+    }
+
+    [Fact]
+    public async Task The_group_function_plans_once_per_session_and_never_scans_a_table_whole()
+    {
+        // Set by a DO block after the function on PostgreSQL 12 and later (plan_cache_mode does not exist on 11).
+        var config = await ScalarAsync<string[]>(_connectionString,
+            "SELECT proconfig FROM pg_proc WHERE proname = 'toolgrains_buffer_commit_group'");
+        Assert.Equal(["enable_seqscan=off", "plan_cache_mode=force_generic_plan"], config!.Order());
     }
 
     private static Task ExecuteAsync(string connectionString, string sql) => ScalarAsync<object>(connectionString, sql);
@@ -385,7 +417,8 @@ public sealed class PostgresBufferStoreTests(PostgresServer server) : BufferStor
             await command.ExecuteNonQueryAsync();
         }
         var load = Store.LoadAsync(id);
-        const string waiting = "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = to_regclass('toolgrains_buffer_chunk')";
+        const string waiting = "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = to_regclass('toolgrains_buffer_chunk') "
+            + "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (await ScalarAsync<long>(_connectionString, waiting) == 0)
         {
