@@ -36,7 +36,7 @@ public sealed class BufferTests(ClusterFixture fixture)
 
     private static string Op(string operation, string bufferId) => JsonSerializer.Serialize(new { operation, buffer_id = bufferId });
 
-    private static string[] Lines(string file) => File.Exists(file) ? File.ReadAllLines(file) : [];
+    private static string[] Lines(string file) => JsonlSink.ReadLines(file);
 
     [Fact]
     public async Task A_busy_buffer_keeps_one_recovery_reminder_and_drops_it_when_it_deactivates_drained()

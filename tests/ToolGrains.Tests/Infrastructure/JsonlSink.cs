@@ -20,13 +20,30 @@ internal static class JsonlSink
         return Path.Combine(toolsDir, "out.jsonl");
     }
 
+    /// <summary>
+    /// The file's lines (none while it does not exist). The tool appends under an exclusive lock (flock,
+    /// BuiltinTools.OpenExclusiveAsync) that .NET's own reads honour, so a read that meets an append in progress
+    /// waits its turn instead of failing with "being used by another process" (a CI run did).
+    /// </summary>
+    public static string[] ReadLines(string file)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return File.Exists(file) ? File.ReadAllLines(file) : [];
+            }
+            catch (IOException) when (attempt < 500)
+            {
+                Thread.Sleep(10);
+            }
+        }
+    }
+
     public static Dictionary<string, List<string>> ReadDelivered(string file)
     {
         var result = new Dictionary<string, List<string>>();
-        if (!File.Exists(file)) return result;
-        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        while (reader.ReadLine() is { } line)
+        foreach (var line in ReadLines(file))
         {
             if (!line.EndsWith('}')) continue; // a line being appended right now
             var root = JsonDocument.Parse(line).RootElement;
