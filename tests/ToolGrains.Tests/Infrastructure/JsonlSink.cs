@@ -21,9 +21,9 @@ internal static class JsonlSink
     }
 
     /// <summary>
-    /// The file's lines (none while it does not exist). The tool appends under an exclusive lock (flock,
-    /// BuiltinTools.OpenExclusiveAsync) that .NET's own reads honour, so a read that meets an append in progress
-    /// waits its turn instead of failing with "being used by another process" (a CI run did).
+    /// The file's lines (none while it does not exist), opened as sharing reads and writes. The tool appends under
+    /// an exclusive lock (flock, BuiltinTools.OpenExclusiveAsync) that .NET's File.ReadAllLines honoured: a read that
+    /// met an append failed with "being used by another process" (a CI run did); one that still does waits its turn.
     /// </summary>
     public static string[] ReadLines(string file)
     {
@@ -31,7 +31,12 @@ internal static class JsonlSink
         {
             try
             {
-                return File.Exists(file) ? File.ReadAllLines(file) : [];
+                if (!File.Exists(file)) return [];
+                using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                using var reader = new StreamReader(stream);
+                var lines = new List<string>();
+                while (reader.ReadLine() is { } line) lines.Add(line);
+                return [.. lines];
             }
             catch (IOException) when (attempt < 500)
             {
