@@ -338,13 +338,7 @@ public sealed class PostgresBufferStoreTests(PostgresServer server) : BufferStor
     {
         await using var store = new PostgresBufferStore(_connectionString, "svc", maxPayloadCharsPerRoundTrip: 1_000);
         var item = $"\"{new string('x', 598)}\""; // 600 characters, 632 with an item's overhead
-        var ledgers = new List<BufferLedger>();
-        for (var b = 0; b < 20; b++)
-        {
-            var ledger = new BufferLedger(NewId(), await store.LoadAsync("none"), new FakeTimeProvider(), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), false);
-            ledger.Configure(BufferSealMode.Manual, 100, 60, null);
-            ledgers.Add(ledger);
-        }
+        var ledgers = NewQueues(20);
         var before = store.RoundTrips;
         // Twenty changes of one such item queued at once: two would pass the bound, so each goes in a round trip of its own.
         await Task.WhenAll(ledgers.Select(l => store.CommitAsync(l.Append([item]).Change)));
@@ -367,13 +361,7 @@ public sealed class PostgresBufferStoreTests(PostgresServer server) : BufferStor
     {
         // 1,000 one-character items are 1,000 characters of text but ~33,000 with their overhead in the arrays.
         await using var store = new PostgresBufferStore(_connectionString, "svc", maxPayloadCharsPerRoundTrip: 20_000);
-        var ledgers = new List<BufferLedger>();
-        for (var b = 0; b < 2; b++)
-        {
-            var ledger = new BufferLedger(NewId(), BufferSnapshot.Empty, new FakeTimeProvider(), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), false);
-            ledger.Configure(BufferSealMode.Manual, 100_000, 60, null);
-            ledgers.Add(ledger);
-        }
+        var ledgers = NewQueues(2);
         var before = store.RoundTrips;
         await Task.WhenAll(ledgers.Select(l => store.CommitAsync(l.Append([.. Enumerable.Repeat("1", 1_000)]).Change)));
         Assert.Equal(2, store.RoundTrips - before);
@@ -390,6 +378,14 @@ public sealed class PostgresBufferStoreTests(PostgresServer server) : BufferStor
     }
 
     private static Task ExecuteAsync(string connectionString, string sql) => ScalarAsync<object>(connectionString, sql);
+
+    /// <summary>Ledgers of new buffers that only queue (manual, no tool), for tests that commit through a store of their own.</summary>
+    private static List<BufferLedger> NewQueues(int count) => [.. Enumerable.Range(0, count).Select(_ =>
+    {
+        var ledger = new BufferLedger(NewId(), BufferSnapshot.Empty, new FakeTimeProvider(), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), false);
+        ledger.Configure(BufferSealMode.Manual, 100_000, 60, null);
+        return ledger;
+    })];
 
     [Fact]
     public async Task A_load_reads_one_snapshot_so_a_removal_committed_between_its_reads_is_seen_whole_or_not_at_all()
