@@ -23,11 +23,12 @@ internal static class JsonlSink
     /// <summary>
     /// The file's lines (none while it does not exist), opened as sharing reads and writes. The tool appends under
     /// an exclusive lock (flock, BuiltinTools.OpenExclusiveAsync) that .NET's File.ReadAllLines honoured: a read that
-    /// met an append failed with "being used by another process" (a CI run did); one that still does waits its turn.
+    /// met an append failed with "being used by another process" (a CI run did); one that still does retries until it reads, for up to 5 s.
     /// </summary>
     public static string[] ReadLines(string file)
     {
-        for (var attempt = 0; ; attempt++)
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (true)
         {
             try
             {
@@ -38,9 +39,9 @@ internal static class JsonlSink
                 while (reader.ReadLine() is { } line) lines.Add(line);
                 return [.. lines];
             }
-            catch (IOException) when (attempt < 500)
+            catch (IOException) when (DateTime.UtcNow < deadline)
             {
-                Thread.Sleep(10);
+                Thread.Sleep(5); // an append holds the lock for well under a millisecond
             }
         }
     }
