@@ -21,6 +21,7 @@ internal static class BufferBench
     private const int Rounds = 3;
     private static bool _showCost;
     private static string? _probe;
+    private static bool _backlogOnly;
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -29,6 +30,7 @@ internal static class BufferBench
         if (Options.String(args, "--callers") is { } callers) Concurrency = [.. callers.Split(',').Select(int.Parse)];
         _showCost = args.Contains("--cost");
         _probe = Options.String(args, "--probe-store");
+        _backlogOnly = args.Contains("--backlog-only");
         string? pgDir = null;
         try
         {
@@ -112,6 +114,11 @@ internal static class BufferBench
         // Their deliveries would otherwise run on into the first cells.
         await Task.WhenAll(warmMany.Append(warm).Select(b => b.FlushAsync()));
         Console.WriteLine($"warm-up: {warming.Elapsed.TotalSeconds:0} s, until calls/s changed < 5 % between 1.5 s cells ({rate:N0}/s)");
+        if (_backlogOnly)
+        {
+            await BacklogAsync(client, $"bench-{profile}-backlog");
+            return;
+        }
         var cells = new Cells(client, noop, noops, store, counters, settings, cell);
         await TableAsync(cells, null, $"bench-{profile}", id =>
         {
@@ -175,9 +182,11 @@ internal static class BufferBench
 
     /// <summary>
     /// Seconds per 1,000 sequential 200-byte writes with the sink down, at a backlog of 0 and of 9,000 items: the
-    /// median of three samples each, taken in alternation on fresh buffers (one sample of each side once read a ratio
-    /// of 1.37 where the runs around it read 0.9-1.05).
+    /// median of five samples each, taken in alternation on fresh buffers. A sample takes ~0.1-0.2 s and single samples
+    /// vary by ±30 % on a shared machine: with three, one run read 1.51 where the runs around it read 0.94-1.22.
     /// </summary>
+    private const int BacklogSamples = 5;
+
     private static async Task BacklogAsync(IClusterClient client, string prefix)
     {
         var item = JsonSerializer.Serialize(new string('x', 198));
@@ -190,7 +199,7 @@ internal static class BufferBench
         }
         var (empty, full) = (new List<double>(), new List<double>());
         var held = 0;
-        for (var sample = 0; sample < 3; sample++)
+        for (var sample = 0; sample < BacklogSamples; sample++)
         {
             empty.Add(await ThousandAsync(client.GetGrain<IBufferGrain>($"{prefix}-empty-{sample}")));
             var loaded = client.GetGrain<IBufferGrain>($"{prefix}-full-{sample}");
@@ -199,8 +208,9 @@ internal static class BufferBench
             held = status.Buffered + status.InFlight;
             full.Add(await ThousandAsync(loaded));
         }
-        var (e, f) = (empty.Order().ElementAt(1), full.Order().ElementAt(1));
-        Console.WriteLine($"backlog (sink down): {e:0.00} s per 1,000 writes at 0 held, {f:0.00} s at {held:N0} held; ratio {f / e:0.00} (medians of 3)");
+        var (e, f) = (empty.Order().ElementAt(BacklogSamples / 2), full.Order().ElementAt(BacklogSamples / 2));
+        Console.WriteLine($"backlog (sink down): {e:0.00} s per 1,000 writes at 0 held, {f:0.00} s at {held:N0} held; ratio {f / e:0.00} " +
+            $"(medians of {BacklogSamples}; samples {empty.Min():0.00}-{empty.Max():0.00} and {full.Min():0.00}-{full.Max():0.00})");
     }
 
     /// <summary>Rounds of a no-op cell then a write cell; mean rates, the median of the rounds' ratios, the writes' median latency and count.</summary>

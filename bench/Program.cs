@@ -18,8 +18,10 @@ static int Usage()
     Console.Error.WriteLine("""
         usage: dotnet run -c Release --project bench -- <benchmark> [options]
           buffer [--seconds N] [--profiles embedded,postgres] [--postgres CONNECTION] [--callers 1,16,256] [--cost] [--probe-store sync|async]
+                 [--backlog-only]
                  acknowledged buffer writes/s vs no-op grain calls/s at 1, 16 and 256 producers; --cost prints CPU and
-                 bytes allocated per call; --probe-store replaces storage by one that stores nothing (the ceiling)
+                 bytes allocated per call; --probe-store replaces storage by one that stores nothing (the ceiling);
+                 --backlog-only measures only the sink-down writes at backlog 0 and 9,000
           spec   [--runs N]   extraction vs a bare Markdig parse of 50 KB, 1 MB and 10 MB
           reputation          failure_demotion against 1,000 failures; embedding throughput, cold and cached
           invoke [--tools 1000] [--failures 10] [--calls 3000]
