@@ -3,13 +3,12 @@ using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using ToolGrains.Core.Protocol;
 using ToolGrains.Grains.Catalog;
-using ToolGrains.Grains.Running;
 
 namespace ToolGrains.Hosting;
 
 /// <summary>Registers every <c>*.yaml</c> under <c>ToolsDir</c> once the silo is active; a bad file is logged and skipped.</summary>
 public sealed class ToolDirectoryLoader(
-    IOptions<ToolGrainsOptions> options, IGrainFactory grains, ToolRunner runner, ILogger<ToolDirectoryLoader> logger)
+    IOptions<ToolGrainsOptions> options, IGrainFactory grains, ILogger<ToolDirectoryLoader> logger)
     : ILifecycleParticipant<ISiloLifecycle>
 {
     public void Participate(ISiloLifecycle lifecycle) =>
@@ -29,7 +28,7 @@ public sealed class ToolDirectoryLoader(
         {
             try
             {
-                await catalog.RegisterAsync(ToolDescriptorParser.ParseYamlFile(file, runner.BuiltinNames));
+                await catalog.RegisterAsync(ToolDescriptorParser.ParseYamlFile(file));
                 registered++;
             }
             catch (ToolGrainsException ex)

@@ -43,9 +43,8 @@ public sealed class ToolCatalogGrain(
 
     public async Task<long> RegisterAsync(ToolDescriptor descriptor)
     {
-        // Every registration comes through here (protocol, typed clients, the tools folder): one place confines them.
-        if (runner.WhyNotAllowed(descriptor) is { } refusal)
-            throw new ToolGrainsException(ErrorCodes.Forbidden, refusal.Message, refusal.Field);
+        // Every registration comes through here (protocol, typed clients, the tools folder): one place checks and confines them.
+        descriptor = runner.Admit(descriptor);
         await GrainFactory.GetGrain<IToolReputationGrain>(descriptor.Id).RegisterAsync(descriptor);
         var entries = state.State.Entries;
         if (entries.TryGetValue(descriptor.Id, out var known) && known.Descriptor == descriptor)

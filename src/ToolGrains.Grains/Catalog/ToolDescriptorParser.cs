@@ -1,46 +1,38 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using ToolGrains.Core.Protocol;
-using ToolGrains.Grains.Protocol;
 
 namespace ToolGrains.Grains.Catalog;
 
 /// <summary>
-/// Reads a tool's YAML (or the same fields as JSON) into a <see cref="ToolDescriptor"/>, refusing
-/// an invalid one with the field named.
+/// Reads a tool's YAML (or the same fields as JSON) into a <see cref="ToolDescriptor"/>, refusing fields of the wrong
+/// shape with the field named. What a descriptor's values must be is <see cref="ToolDescriptorRules"/>, which the
+/// catalog applies to every registration, typed ones included.
 /// </summary>
-public static partial class ToolDescriptorParser
+public static class ToolDescriptorParser
 {
     public const double DefaultQuality = 0.75;
     public const double DefaultTimeoutSeconds = 30;
 
-    [GeneratedRegex("^[a-z0-9_.-]{1,100}$")]
-    private static partial Regex IdPattern();
-
-    public static ToolDescriptor ParseYamlFile(string path, ISet<string> builtinNames)
+    public static ToolDescriptor ParseYamlFile(string path)
     {
         var full = Path.GetFullPath(path);
-        return Parse(YamlJson.ReadFile(full), Path.GetDirectoryName(full)!, builtinNames);
+        return Parse(YamlJson.ReadFile(full), Path.GetDirectoryName(full)!);
     }
 
     /// <summary>Parses the fields of a tool's YAML (docs/architecture.md, "A tool kind"); <paramref name="baseDirectory"/> anchors a relative command.</summary>
-    public static ToolDescriptor Parse(JsonElement fields, string? baseDirectory, ISet<string> builtinNames)
+    public static ToolDescriptor Parse(JsonElement fields, string? baseDirectory)
     {
         if (fields.ValueKind != JsonValueKind.Object)
             throw new ToolGrainsException(ErrorCodes.InvalidRequest, "A tool descriptor must be an object of fields.");
         var id = RequiredString(fields, "id");
-        if (!IdPattern().IsMatch(id))
-            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'id' must match [a-z0-9_.-] and be at most 100 characters, not '{id}'.", "id");
-        if (ProtocolGrain.OperationNames.Contains(id))
-            throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'id' '{id}' is an operation of the protocol: a tool of that name could never be called.", "id");
         var description = RequiredString(fields, "description");
         var version = OptionalString(fields, "version") ?? "1.0.0";
         var quality = DefaultQuality;
         if (fields.TryGetProperty("quality", out var q) && q.ValueKind != JsonValueKind.Null)
         {
-            if (!TryNumber(q, out quality) || quality is < 0 or > 1)
+            if (!TryNumber(q, out quality))
                 throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'quality' must be a number from 0 to 1, not {q.GetRawText()}.", "quality");
         }
         var tags = ImmutableArray<string>.Empty;
@@ -48,7 +40,7 @@ public static partial class ToolDescriptorParser
         {
             if (t.ValueKind != JsonValueKind.Array || t.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(x.GetString())))
                 throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'tags' must be a list of non-empty strings.", "tags");
-            tags = [.. t.EnumerateArray().Select(x => x.GetString()!.Trim().ToLowerInvariant()).Distinct()];
+            tags = [.. t.EnumerateArray().Select(x => x.GetString()!)];
         }
         var settings = "{}";
         if (fields.TryGetProperty("settings", out var s) && s.ValueKind != JsonValueKind.Null)
@@ -71,17 +63,12 @@ public static partial class ToolDescriptorParser
             case "builtin":
             {
                 var name = kindField.ValueKind == JsonValueKind.String ? kindField.GetString()! : "";
-                if (!builtinNames.Contains(name))
-                    throw new ToolGrainsException(ErrorCodes.InvalidRequest,
-                        $"Unknown builtin '{name}'; known: {string.Join(", ", builtinNames.Order())}.", "builtin");
                 return new(id, version, description, tags, quality, ToolKind.Builtin, name, [], DefaultTimeoutSeconds, baseDirectory, settings);
             }
             case "http":
             {
                 RequireObject(kindField, "http");
                 var url = RequiredString(kindField, "url", "http.url");
-                if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
-                    throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'http.url' must be an absolute http(s) URL, not '{url}'.", "http.url");
                 return new(id, version, description, tags, quality, ToolKind.Http, url, [], Timeout(kindField, "http"), baseDirectory, settings);
             }
             default:
@@ -107,7 +94,7 @@ public static partial class ToolDescriptorParser
     private static double Timeout(JsonElement kindField, string prefix)
     {
         if (!kindField.TryGetProperty("timeout_seconds", out var v) || v.ValueKind == JsonValueKind.Null) return DefaultTimeoutSeconds;
-        if (!TryNumber(v, out var d) || d <= 0 || d > 3600)
+        if (!TryNumber(v, out var d))
             throw new ToolGrainsException(ErrorCodes.InvalidRequest, $"'{prefix}.timeout_seconds' must be a number of seconds from 0 to 3600, not {v.GetRawText()}.", $"{prefix}.timeout_seconds");
         return d;
     }

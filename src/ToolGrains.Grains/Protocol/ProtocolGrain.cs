@@ -13,7 +13,7 @@ namespace ToolGrains.Grains.Protocol;
 /// </summary>
 // Reentrant: no state; an operation is mostly awaiting other grains and tools.
 [StatelessWorker, Reentrant]
-public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
+public sealed class ProtocolGrain : Grain, IProtocolGrain
 {
     /// <summary>The operations of the protocol; any other name calls the registered tool of that id, so no tool may take one of these.</summary>
     public static readonly IReadOnlySet<string> OperationNames = new HashSet<string>(StringComparer.Ordinal)
@@ -79,7 +79,7 @@ public sealed class ProtocolGrain(ToolRunner runner) : Grain, IProtocolGrain
 
     private async Task<string> RegisterToolAsync(JsonRequest request)
     {
-        var descriptor = ToolDescriptorParser.Parse(request.Root, request.Read<RegisterToolRequest>().BaseDirectory, runner.BuiltinNames);
+        var descriptor = ToolDescriptorParser.Parse(request.Root, request.Read<RegisterToolRequest>().BaseDirectory);
         var version = await GrainFactory.GetGrain<IToolCatalogGrain>("default").RegisterAsync(descriptor);
         return ProtocolJson.Serialize(new RegisterToolResponse(descriptor.Id, descriptor.Version, version));
     }

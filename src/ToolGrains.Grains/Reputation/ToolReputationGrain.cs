@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ToolGrains.Core.Reputation;
+using ToolGrains.Grains.Running;
 
 namespace ToolGrains.Grains.Reputation;
 
@@ -65,6 +66,7 @@ public sealed class ToolReputationGrain(
     ReputationMetrics metrics,
     [FromKeyedServices(ReputationClock.Key)] TimeProvider time,
     TimeProvider wallClock,
+    ToolRunner runner,
     ILogger<ToolReputationGrain> logger) : Grain, IToolReputationGrain
 {
     // A half-open breaker lets one call probe the tool: the first assessment that sees it half-open claims the probe
@@ -81,6 +83,8 @@ public sealed class ToolReputationGrain(
 
     public async Task RegisterAsync(ToolDescriptor descriptor)
     {
+        // Normally called by the catalog, which admitted it already; an admin's typed client may call it directly.
+        descriptor = runner.Admit(descriptor);
         if (descriptor.Id != ToolId)
             throw new ArgumentException($"Descriptor id '{descriptor.Id}' does not match the grain key '{ToolId}'.");
         var now = time.GetUtcNow();

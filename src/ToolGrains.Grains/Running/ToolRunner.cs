@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using ToolGrains.Core.Protocol;
+using ToolGrains.Grains.Catalog;
 using ToolGrains.Grains.Security;
 using ToolGrains.Core.Reputation;
 
@@ -22,6 +23,19 @@ public sealed class ToolRunner(IEnumerable<IBuiltinTool> builtins, IOptions<Tool
     private readonly SemaphoreSlim _processSlots = new(Math.Max(1, options.Value.MaxConcurrentProcesses));
 
     public ISet<string> BuiltinNames => _builtins.Keys.ToHashSet();
+
+    /// <summary>
+    /// <paramref name="tool"/> as it may be registered here: <see cref="ToolDescriptorRules"/> (tags normalised) and
+    /// <see cref="WhyNotAllowed"/>; otherwise <c>invalid_request</c> or <c>forbidden</c> naming the field. Every way a
+    /// tool is registered passes here: the catalog, and the reputation grain for a typed admin who calls it directly.
+    /// </summary>
+    public ToolDescriptor Admit(ToolDescriptor tool)
+    {
+        var admitted = ToolDescriptorRules.Checked(tool, BuiltinNames);
+        if (WhyNotAllowed(admitted) is { } refusal)
+            throw new ToolGrainsException(ErrorCodes.Forbidden, refusal.Message, refusal.Field);
+        return admitted;
+    }
 
     /// <summary>The real path a <c>jsonl_file_writer</c>'s <c>settings.path</c> names inside the sink folder, or null when it leaves it.</summary>
     public string? SinkPath(string path) => PathConfinement.ResolveInside(path, options.Value.SinkDirectory);

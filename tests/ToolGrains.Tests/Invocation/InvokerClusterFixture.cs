@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using ToolGrains.Grains.Catalog;
-using ToolGrains.Grains.Running;
 using ToolGrains.Tests.Infrastructure;
 
 namespace ToolGrains.Tests.Invocation;
@@ -15,9 +14,8 @@ public sealed class InvokerClusterFixture() : ToolGrainsClusterFixture("invoker"
 {
     protected override async Task SeedAsync()
     {
-        var runner = SiloServices.GetRequiredService<ToolRunner>();
         foreach (var file in Directory.EnumerateFiles(Repo.PathOf("tools"), "*.yaml").Order(StringComparer.Ordinal))
-            await RegisterAsync(ToolDescriptorParser.ParseYamlFile(file, runner.BuiltinNames));
+            await RegisterAsync(ToolDescriptorParser.ParseYamlFile(file));
     }
 
     /// <summary>Registers a tool from YAML text written to a temp folder (with its scripts), as <c>tools register</c> does.</summary>
@@ -30,8 +28,7 @@ public sealed class InvokerClusterFixture() : ToolGrainsClusterFixture("invoker"
         }
         var file = Path.Combine(dir, "tool.yaml");
         await File.WriteAllTextAsync(file, yaml);
-        var runner = SiloServices.GetRequiredService<ToolRunner>();
-        await RegisterAsync(ToolDescriptorParser.ParseYamlFile(file, runner.BuiltinNames));
+        await RegisterAsync(ToolDescriptorParser.ParseYamlFile(file));
     }
 }
 

@@ -160,6 +160,41 @@ public sealed class AttackTests(SecuredSiloFixture fixture) : IClassFixture<Secu
     }
 
     [Fact]
+    public async Task A_typed_admin_client_meets_the_same_registration_checks_as_the_protocol()
+    {
+        // The protocol parses and the catalog checks; a typed client hands the grains a descriptor itself, and once
+        // nothing but confinement was checked on that path (any id, quality 7, a negative timeout were kept), and the
+        // reputation grain took a descriptor directly with no check at all.
+        var script = Path.Combine(fixture.Outside, "typed.sh");
+        var marker = Path.Combine(fixture.Outside, "typed-ran");
+        Repo.WriteScript(script, $"#!/bin/bash\ntouch {marker}\necho '{{}}'\n");
+        ToolDescriptor Tool(string id, ToolKind kind = ToolKind.Builtin, string target = "log_batch_writer", double quality = 0.5, double timeout = 30) =>
+            new(id, "1.0.0", "registered by a typed client", ["typed"], quality, kind, target, [], timeout, null, "{}");
+        await using var admin = await ExternalClient.ConnectWithKeyAsync(SecuredSiloFixture.AdminKey, fixture.Silo.GatewayPort);
+        var catalog = admin.Client.GetGrain<IToolCatalogGrain>("default");
+        foreach (var (tool, code, field) in new[]
+        {
+            (Tool("buffer"), ErrorCodes.InvalidRequest, "id"),
+            (Tool("../evil"), ErrorCodes.InvalidRequest, "id"),
+            (Tool("typed_quality", quality: 7), ErrorCodes.InvalidRequest, "quality"),
+            (Tool("typed_timeout", timeout: -1), ErrorCodes.InvalidRequest, "timeout_seconds"),
+            (Tool("typed_exec", ToolKind.Executable, script), ErrorCodes.Forbidden, "executable.command"),
+        })
+        {
+            var viaCatalog = await Assert.ThrowsAsync<ToolGrainsException>(() => catalog.RegisterAsync(tool));
+            Assert.Equal((code, field), (viaCatalog.Code, viaCatalog.Field));
+            var direct = await Assert.ThrowsAsync<ToolGrainsException>(() => admin.Client.GetGrain<IToolReputationGrain>(tool.Id).RegisterAsync(tool));
+            Assert.Equal((code, field), (direct.Code, direct.Field));
+        }
+        var listed = await catalog.ListAsync();
+        Assert.DoesNotContain(listed, t => t.Id.StartsWith("typed_", StringComparison.Ordinal));
+        var (status, _) = await fixture.CallAsync("typed_exec", new { }, SecuredSiloFixture.AdminKey);
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.False(File.Exists(marker));
+        await AssertIntactAsync();
+    }
+
+    [Fact]
     public async Task HTTP_tools_reach_no_metadata_address_follow_no_redirect_and_are_cut_at_the_cap()
     {
         foreach (var url in new[] { "http://169.254.169.254/latest/meta-data/", "http://metadata.google.internal/", "http://[fe80::1]/x" })
