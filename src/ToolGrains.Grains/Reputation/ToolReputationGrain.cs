@@ -188,7 +188,27 @@ public sealed class ToolReputationGrain(
     }
 
     private async Task<ReadOnlyMemory<float>> EmbeddingOfAsync(string scenario, ImmutableArray<float> given) =>
-        given.IsDefaultOrEmpty ? (await embeddings.GenerateAsync([scenario])).Single().Vector : given.AsMemory();
+        given.IsDefaultOrEmpty ? (await embeddings.GenerateAsync([scenario])).Single().Vector : CheckedEmbedding(given).AsMemory();
+
+    /// <summary>
+    /// An embedding a caller sent (the invoker sends the one it ranked with, to spare a second): it is kept in the
+    /// failure memory and compared with every later scenario, so it must be the silo's embedder's length and finite.
+    /// Unchecked, a caller could store a million floats in a tool's state with each mark, or NaN patterns.
+    /// </summary>
+    private ImmutableArray<float> CheckedEmbedding(ImmutableArray<float> given)
+    {
+        var dimensions = embeddings.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelDimensions ?? MaxUnknownDimensions;
+        if (given.Length > dimensions || (given.Length != dimensions && dimensions != MaxUnknownDimensions))
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest,
+                $"'scenario_embedding' has {given.Length} values; this cluster's embeddings have {dimensions} (send none to have the scenario embedded).", "scenario_embedding");
+        foreach (var value in given)
+            if (!float.IsFinite(value))
+                throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'scenario_embedding' holds a value that is not a finite number.", "scenario_embedding");
+        return given;
+    }
+
+    /// <summary>The longest embedding taken when the embedder does not say its length.</summary>
+    private const int MaxUnknownDimensions = 4096;
 
     /// <summary>A failure the tool is blamed for: demotion, failure pattern, negative tags, competence, deprecation.
     /// The tool answered, so its breaker counts a working call.</summary>
@@ -266,6 +286,7 @@ public sealed class ToolReputationGrain(
         RequireRegistered();
         var now = time.GetUtcNow();
         var terms = kindTerms.IsDefault ? [] : kindTerms;
+        if (!scenarioEmbedding.IsDefaultOrEmpty) CheckedEmbedding(scenarioEmbedding);
         var assessment = scenarioEmbedding.IsDefaultOrEmpty
             ? FailureAssessment.None
             : S.Memory.Assess(scenarioEmbedding.AsSpan(), now, Policy, scenarioText);

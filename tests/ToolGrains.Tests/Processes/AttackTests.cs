@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -156,6 +157,25 @@ public sealed class AttackTests(SecuredSiloFixture fixture) : IClassFixture<Secu
             Assert.True(status == HttpStatusCode.Forbidden, $"{command}: {status} {body}");
         }
         Assert.False(File.Exists(marker));
+        await AssertIntactAsync();
+    }
+
+    [Fact]
+    public async Task A_caller_cannot_store_an_embedding_of_its_own_making_in_a_tools_failure_memory()
+    {
+        // mark_tool_failure over the protocol has no embedding; a typed ToolFailureReport can carry one (the invoker
+        // sends the one it ranked with). Once any was kept: a million floats per mark in the tool's state, or NaN.
+        await using var caller = await ExternalClient.ConnectWithKeyAsync(SecuredSiloFixture.CallerKey, fixture.Silo.GatewayPort);
+        var tool = caller.Client.GetGrain<IToolReputationGrain>("guard_sink");
+        var failuresBefore = (await tool.GetStatusAsync()).FailureCount;
+        foreach (var embedding in new ImmutableArray<float>[] { [.. Enumerable.Repeat(0.01f, 1_000_000)], [.. Enumerable.Repeat(float.NaN, 384)], [1f, 0f] })
+        {
+            var refused = await Assert.ThrowsAsync<ToolGrainsException>(() => tool.MarkFailureAsync(new ToolFailureReport("poison the memory", "x", "high", embedding)));
+            Assert.Equal((ErrorCodes.InvalidRequest, "scenario_embedding"), (refused.Code, refused.Field));
+        }
+        Assert.Equal(failuresBefore, (await tool.GetStatusAsync()).FailureCount);
+        var assessed = await Assert.ThrowsAsync<ToolGrainsException>(() => tool.AssessScenarioAsync([.. Enumerable.Repeat(float.PositiveInfinity, 384)], "x"));
+        Assert.Equal("scenario_embedding", assessed.Field);
         await AssertIntactAsync();
     }
 
