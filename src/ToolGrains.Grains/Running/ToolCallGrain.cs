@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.AI;
 using Orleans.Concurrency;
+using ToolGrains.Core.Protocol;
 using ToolGrains.Grains.Usage;
 
 namespace ToolGrains.Grains.Running;
@@ -15,6 +16,9 @@ public sealed class ToolCallGrain(ToolRunner runner, UsageTracker usage) : Grain
 
     public async Task<ToolCallResult> CallToolAsync(string toolId, string inputJson, ToolCallOptions options)
     {
+        // As the resilient invoker does: a tool is given a JSON document, and a typed caller's null or fragment is its own error, not the tool's.
+        if (inputJson is null || !JsonText.IsValid(inputJson))
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'input_data' must be a JSON document.", "input_data");
         var descriptor = await GrainFactory.GetGrain<IToolReputationGrain>(toolId).GetDescriptorAsync()
             ?? throw new ToolGrainsException(ErrorCodes.ToolNotFound, $"No tool '{toolId}' is registered.", "tool_id");
         var result = await runner.RunAsync(descriptor, inputJson);

@@ -236,6 +236,12 @@ public sealed class ResilientInvokerTests(InvokerClusterFixture fixture)
         Assert.Contains("die Katze", result.ResultJson);
         var ex = await Assert.ThrowsAsync<ToolGrainsException>(() => fixture.Client.CallToolAsync("no_such_tool_" + Tag(), "{}"));
         Assert.Equal(ErrorCodes.ToolNotFound, ex.Code);
+        // A typed caller's input that is no JSON document is its own error, as for a resilient call; the tool never runs.
+        foreach (var input in new[] { null!, "", "{\"text\":", "\u0000" })
+        {
+            var refused = await Assert.ThrowsAsync<ToolGrainsException>(() => fixture.Client.CallToolAsync("offline_translator", input));
+            Assert.Equal((ErrorCodes.InvalidRequest, "input_data"), (refused.Code, refused.Field));
+        }
     }
 
     private static string Tag() => "t" + Guid.NewGuid().ToString("N")[..10];
