@@ -40,7 +40,7 @@ public sealed record SpecExtractionOptions
     /// <summary>Most bullets the Key points section of a summary shows. Default 20.</summary>
     public int MaxKeyPoints { get; init; } = 20;
 
-    /// <summary>Files larger than this are refused with <c>file_too_large</c>. Default 50 MiB (52,428,800 bytes).</summary>
+    /// <summary>Files, and texts sent whole (UTF-8), larger than this are refused with <c>file_too_large</c>. Default 50 MiB (52,428,800 bytes).</summary>
     public long MaxFileSizeBytes { get; init; } = 50L * 1024 * 1024;
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> when a value makes no sense; hosts call it at start-up.</summary>

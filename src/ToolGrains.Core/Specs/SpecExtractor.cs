@@ -35,6 +35,13 @@ public sealed class SpecExtractor(SpecExtractionOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         ValidateBudgets(maxLength, maxTokens);
+        // A text sent whole (extract_spec_from_file's "text", ISpecExtractorGrain.ExtractTextAsync) meets the file limit
+        // too: without it a caller could hold a silo's core for minutes with one call (60 million characters: > 30 s).
+        if (text.Length > Options.MaxFileSizeBytes || System.Text.Encoding.UTF8.GetByteCount(text) > Options.MaxFileSizeBytes)
+        {
+            throw new ToolGrainsException(ErrorCodes.FileTooLarge,
+                $"The text is more than the limit of {Options.MaxFileSizeBytes} bytes (UTF-8), as a file would be.", "text");
+        }
 
         // One line ending from here on: items are slices of this text, and a summary that mixed
         // CRLF items with LF scaffolding would be neither.

@@ -91,6 +91,17 @@ public sealed class SpecFileReaderTests : IDisposable
         Assert.Equal(50L * 1024 * 1024, SpecExtractionOptions.Default.MaxFileSizeBytes);
     }
 
+    [Fact]
+    public void A_text_sent_whole_meets_the_file_limit_in_UTF8_bytes()
+    {
+        var extractor = new SpecExtractor(new SpecExtractionOptions { MaxFileSizeBytes = 1_000 });
+        var e = Refused(() => extractor.Extract("# Big\n\n" + new string('a', 1_000)));
+        Assert.Equal((ErrorCodes.FileTooLarge, "text"), (e.Code, e.Field));
+        // 400 characters of three bytes each: under the limit in characters, over it in bytes.
+        Assert.Equal(ErrorCodes.FileTooLarge, Refused(() => extractor.Extract(new string('€', 400))).Code);
+        Assert.Contains("Small", extractor.Extract("# Small\n\n" + new string('€', 300)).ToJson());
+    }
+
     [Theory]
     [InlineData(new byte[0])]
     [InlineData(new byte[] { 0x20, 0x0A, 0x09, 0x0D, 0x0A })]
