@@ -74,6 +74,7 @@ public sealed class BufferGrain(
     public async Task<BufferWriteResult> WriteAsync(BufferWriteRequest request)
     {
         CheckId();
+        if (request is null) throw new ToolGrainsException(ErrorCodes.InvalidRequest, "A write needs a request with its items.", "data");
         BufferRules.ValidateItems(request.Items, _options.MaxItemBytes);
         var settings = await ValidateSettingsAsync(await LedgerAsync(), request.Settings);
         try

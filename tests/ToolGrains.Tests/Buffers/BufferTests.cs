@@ -306,6 +306,18 @@ public sealed class BufferTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_typed_write_without_items_or_request_is_refused_naming_data()
+    {
+        var buffer = fixture.Client.GetGrain<IBufferGrain>(NewId("typed"));
+        foreach (var request in new BufferWriteRequest[] { null!, new(default, new BufferSettingsUpdate(BufferStrategy.Manual)), new([], null) })
+        {
+            var refused = await Assert.ThrowsAsync<ToolGrainsException>(() => buffer.WriteAsync(request));
+            Assert.Equal((ErrorCodes.InvalidRequest, "data"), (refused.Code, refused.Field));
+        }
+        Assert.Equal(0, (await buffer.GetStatusAsync()).Buffered);
+    }
+
+    [Fact]
     public async Task Concurrent_writers_share_storage_writes()
     {
         var id = NewId("group");
