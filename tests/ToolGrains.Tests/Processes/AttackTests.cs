@@ -88,6 +88,15 @@ public sealed class AttackTests(SecuredSiloFixture fixture) : IClassFixture<Secu
 {
     private static string Code(string body) => JsonDocument.Parse(body).RootElement.GetProperty("error").GetProperty("code").GetString()!;
 
+    /// <summary>A script outside every allowed folder that leaves a marker file if it ever runs.</summary>
+    private (string Script, string Marker) OutsideScript(string name)
+    {
+        var script = Path.Combine(fixture.Outside, name + ".sh");
+        var marker = Path.Combine(fixture.Outside, name + "-ran");
+        Repo.WriteScript(script, $"#!/bin/bash\ntouch {marker}\necho '{{}}'\n");
+        return (script, marker);
+    }
+
     private async Task AssertIntactAsync()
     {
         Assert.True(await fixture.Silo.IsReadyAsync(), "the silo is no longer ready");
@@ -146,9 +155,7 @@ public sealed class AttackTests(SecuredSiloFixture fixture) : IClassFixture<Secu
     [Fact]
     public async Task An_executable_outside_the_tools_folder_cannot_be_registered_even_through_a_link()
     {
-        var script = Path.Combine(fixture.Outside, "run.sh");
-        var marker = Path.Combine(fixture.Outside, "ran");
-        Repo.WriteScript(script, $"#!/bin/bash\ntouch {marker}\necho '{{}}'\n");
+        var (script, marker) = OutsideScript("run");
         File.CreateSymbolicLink(Path.Combine(fixture.Tools, "link.sh"), script);
         foreach (var command in new[] { script, "./link.sh", "/bin/sh" })
         {
@@ -185,9 +192,7 @@ public sealed class AttackTests(SecuredSiloFixture fixture) : IClassFixture<Secu
         // The protocol parses and the catalog checks; a typed client hands the grains a descriptor itself, and once
         // nothing but confinement was checked on that path (any id, quality 7, a negative timeout were kept), and the
         // reputation grain took a descriptor directly with no check at all.
-        var script = Path.Combine(fixture.Outside, "typed.sh");
-        var marker = Path.Combine(fixture.Outside, "typed-ran");
-        Repo.WriteScript(script, $"#!/bin/bash\ntouch {marker}\necho '{{}}'\n");
+        var (script, marker) = OutsideScript("typed");
         ToolDescriptor Tool(string id, ToolKind kind = ToolKind.Builtin, string target = "log_batch_writer", double quality = 0.5, double timeout = 30) =>
             new(id, "1.0.0", "registered by a typed client", ["typed"], quality, kind, target, [], timeout, null, "{}");
         await using var admin = await ExternalClient.ConnectWithKeyAsync(SecuredSiloFixture.AdminKey, fixture.Silo.GatewayPort);
