@@ -143,6 +143,11 @@ public sealed class ResilientInvokerGrain(
             deadline = TimeSpan.FromSeconds(Math.Min(seconds, TimeSpan.MaxValue.TotalSeconds / 2));
         }
         var tags = request.Tags.IsDefault ? [] : request.Tags.Where(t => !string.IsNullOrWhiteSpace(t)).Select(t => t.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        // Every candidate must carry every tag and a tool carries at most MaxTags: more can match no tool, and each
+        // would be looked up in every tool's tags.
+        if (tags.Length > ToolDescriptorRules.MaxTags)
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest,
+                $"'tags' holds {tags.Length} distinct tags; a tool carries at most {ToolDescriptorRules.MaxTags}, so no tool could match.", "tags");
         return (request.Scenario.Trim(), tags, deadline);
     }
 

@@ -159,8 +159,12 @@ public sealed class ResilientInvokerTests(InvokerClusterFixture fixture)
     [InlineData("""{"scenario":"x","input_data":{},"tags":[],"max_attempts":0}""", "max_attempts")]
     [InlineData("""{"scenario":"x","input_data":{},"tags":[],"max_attempts":1000}""", "max_attempts")]
     [InlineData("""{"scenario":"x","input_data":{},"tags":[],"deadline_seconds":-1}""", "deadline_seconds")]
+    [InlineData("TAGS65", "tags")]
     public async Task Invalid_requests_name_the_field(string request, string field)
     {
+        // 65 distinct tags: more than a tool may carry, so no tool could match all of them.
+        if (request == "TAGS65")
+            request = JsonSerializer.Serialize(new { scenario = "x", input_data = new { }, tags = Enumerable.Range(0, 65).Select(i => $"t{i}") });
         var response = await fixture.CallProtocolAsync("resilient_tool_call", request);
         Assert.Equal(ErrorCodes.InvalidRequest, response.Error?.Code);
         Assert.Equal(field, response.Error!.Field);
