@@ -246,6 +246,11 @@ public sealed class ResilientInvokerTests(InvokerClusterFixture fixture)
             var refused = await Assert.ThrowsAsync<ToolGrainsException>(() => fixture.Client.CallToolAsync("offline_translator", input));
             Assert.Equal((ErrorCodes.InvalidRequest, "input_data"), (refused.Code, refused.Field));
         }
+        foreach (var toolId in new[] { null!, "", "  " })
+        {
+            var refused = await Assert.ThrowsAsync<ToolGrainsException>(() => fixture.Client.CallToolAsync(toolId, "{}"));
+            Assert.Equal((ErrorCodes.InvalidRequest, "tool_id"), (refused.Code, refused.Field));
+        }
     }
 
     private static string Tag() => "t" + Guid.NewGuid().ToString("N")[..10];
