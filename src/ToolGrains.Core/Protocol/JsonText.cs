@@ -14,7 +14,7 @@ public static class JsonText
     /// True when <paramref name="json"/> is exactly one well-formed JSON value and valid UTF-16 (no unpaired
     /// surrogate), checked without building a DOM.
     /// </summary>
-    public static bool IsValid(string json)
+    public static bool IsValid(string? json)
     {
         if (string.IsNullOrWhiteSpace(json)) return false;
         var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(json.Length));
@@ -32,5 +32,15 @@ public static class JsonText
         {
             ArrayPool<byte>.Shared.Return(rented);
         }
+    }
+
+    /// <summary>
+    /// A tool's input (<c>input_data</c>, a plain or a resilient call's): refused with <c>invalid_request</c> unless it is
+    /// one JSON document (<see cref="IsValid"/>), so a caller's null or fragment is its own error, not the tool's.
+    /// </summary>
+    public static void RequireToolInput(string? json)
+    {
+        if (!IsValid(json))
+            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'input_data' must be a JSON document.", "input_data");
     }
 }

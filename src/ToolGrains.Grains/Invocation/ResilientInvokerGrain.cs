@@ -130,8 +130,7 @@ public sealed class ResilientInvokerGrain(
     {
         ArgumentNullException.ThrowIfNull(request);
         InputLimits.Scenario(request.Scenario);
-        if (request.InputJson is null || !JsonText.IsValid(request.InputJson))
-            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'input_data' must be a JSON document.", "input_data");
+        JsonText.RequireToolInput(request.InputJson);
         if (request.MaxAttempts < 1 || request.MaxAttempts > O.MaxAttemptsLimit)
             throw new ToolGrainsException(ErrorCodes.InvalidRequest,
                 $"'max_attempts' must be 1..{O.MaxAttemptsLimit}, not {request.MaxAttempts}.", "max_attempts");

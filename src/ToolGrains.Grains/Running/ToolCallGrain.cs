@@ -18,9 +18,7 @@ public sealed class ToolCallGrain(ToolRunner runner, UsageTracker usage) : Grain
     {
         if (string.IsNullOrWhiteSpace(toolId))
             throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'tool_id' is required.", "tool_id");
-        // As the resilient invoker does: a tool is given a JSON document, and a typed caller's null or fragment is its own error, not the tool's.
-        if (inputJson is null || !JsonText.IsValid(inputJson))
-            throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'input_data' must be a JSON document.", "input_data");
+        JsonText.RequireToolInput(inputJson);
         var descriptor = await GrainFactory.GetGrain<IToolReputationGrain>(toolId).GetDescriptorAsync()
             ?? throw new ToolGrainsException(ErrorCodes.ToolNotFound, $"No tool '{toolId}' is registered.", "tool_id");
         var result = await runner.RunAsync(descriptor, inputJson);
