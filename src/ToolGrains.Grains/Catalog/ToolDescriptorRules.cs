@@ -16,9 +16,13 @@ public static partial class ToolDescriptorRules
     /// <summary>Longest description, in characters: it is embedded and held in every invoker's copy of the catalog.</summary>
     public const int MaxDescriptionChars = 4096;
 
-    /// <summary>Longest version, tag, argument count and tag count: short labels, not documents.</summary>
+    /// <summary>Longest version and tag, in characters: labels, not documents.</summary>
     public const int MaxLabelChars = 100;
+
+    /// <summary>Most tags a tool carries (and so the most a resilient call may require).</summary>
     public const int MaxTags = 64;
+
+    /// <summary>Most arguments of an executable.</summary>
     public const int MaxArgs = 256;
 
     /// <summary>Longest <c>settings</c> object, in characters.</summary>
@@ -85,7 +89,7 @@ public static partial class ToolDescriptorRules
         if (!IsJsonObject(tool.SettingsJson))
             throw Invalid("settings", $"'settings' must be a mapping (a JSON object of at most {MaxSettingsChars} characters).");
 
-        return tool.Tags == tags && tool.Args == args ? tool : tool with { Tags = tags, Args = args };
+        return tool with { Tags = tags, Args = args };
     }
 
     private static bool IsJsonObject(string? json)

@@ -197,10 +197,10 @@ public sealed class ToolReputationGrain(
     /// </summary>
     private ImmutableArray<float> CheckedEmbedding(ImmutableArray<float> given)
     {
-        var dimensions = embeddings.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelDimensions ?? MaxUnknownDimensions;
-        if (given.Length > dimensions || (given.Length != dimensions && dimensions != MaxUnknownDimensions))
+        var dimensions = embeddings.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelDimensions;
+        if (dimensions is { } known ? given.Length != known : given.Length > MaxUnknownDimensions)
             throw new ToolGrainsException(ErrorCodes.InvalidRequest,
-                $"'scenario_embedding' has {given.Length} values; this cluster's embeddings have {dimensions} (send none to have the scenario embedded).", "scenario_embedding");
+                $"'scenario_embedding' has {given.Length} values; this cluster's embeddings have {dimensions?.ToString() ?? $"at most {MaxUnknownDimensions}"} (send none to have the scenario embedded).", "scenario_embedding");
         foreach (var value in given)
             if (!float.IsFinite(value))
                 throw new ToolGrainsException(ErrorCodes.InvalidRequest, "'scenario_embedding' holds a value that is not a finite number.", "scenario_embedding");
